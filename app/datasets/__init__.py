@@ -1,0 +1,1 @@
+"""Datasets: turning uploaded images into a normalised, split dataset folder (no FastAPI here)."""

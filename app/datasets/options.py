@@ -1,0 +1,28 @@
+"""The form fields of a dataset upload, validated like any request body."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+RESOLUTIONS = (16, 32, 64, 128, 256)  # the generators' supported side lengths
+
+
+def _check_resolution(value: int) -> int:
+    if value not in RESOLUTIONS:
+        raise ValueError(f"resolution must be one of {', '.join(map(str, RESOLUTIONS))}")
+    return value
+
+
+Resolution = Annotated[int, AfterValidator(_check_resolution)]
+
+
+class DatasetOptions(BaseModel):
+    """Everything but the files; equal options and files give an equal dataset."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, min_length=1, max_length=200)  # None: taken from the upload
+    resolution: Resolution = 64
+    val_fraction: float = Field(0.1, ge=0.0, le=0.5)  # share of images held out for validation
+    seed: int = Field(0, ge=0, lt=2**32)  # seeds the train/validation split

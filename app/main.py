@@ -1,0 +1,54 @@
+"""The FastAPI app factory: `uvicorn --factory app.main:create_app`."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from PIL import Image
+
+from app.byte_cache import ByteCache
+from app.errors import install_error_handlers
+from app.fastpath import ImageFastPath
+from app.generation import GeneratorCache
+from app.metrics import Metrics, MetricsMiddleware
+from app.rendering import Renderer
+from app.routes import api_router
+from app.settings import Settings
+from worker.connection import connect
+from worker.queue import JobQueue
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    connection = connect(settings)  # here, not at import: importing the app touches no Redis
+    app.state.queue = JobQueue(connection, settings)
+    metrics: Metrics = app.state.metrics
+    app.state.generators = GeneratorCache(
+        settings.data_dir, settings.generator_cache_size, settings.generator_memory_bytes,
+        settings.model_check_interval_s, settings.batch_max_size, settings.batch_max_wait_ms / 1000,
+        on_batch=metrics.observe_batch,
+    )
+    app.state.renderer = Renderer(ByteCache(settings.image_cache_bytes), on_cache=metrics.count_cache)
+    try:
+        yield
+    finally:
+        connection.close()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    Image.MAX_IMAGE_PIXELS = settings.max_image_pixels  # Pillow's decompression-bomb guard is process-wide
+    app = FastAPI(title="transfergen", version="1", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.metrics = metrics = Metrics()
+    metrics.watch_jobs(lambda: getattr(app.state, "queue", None))  # the queue exists once the lifespan runs
+    # The last added runs first: metrics -> CORS -> image fast path -> the routes.
+    app.add_middleware(ImageFastPath)
+    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"])
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    install_error_handlers(app)
+    app.include_router(api_router)
+    return app

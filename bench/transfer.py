@@ -1,0 +1,176 @@
+"""Transfer benchmark: fine-tuning the shipped base vs training from scratch on few OpenMoji images.
+
+    .venv/bin/python bench/transfer.py --steps 300 --shots 10,100
+
+Runs models.training.train (the function the worker's job runs) on the project's emoji data:
+target = OpenMoji few-shot train zips, evaluation = openmoji64_eval.zip (800 held-out images).
+Same steps, batch size and seed for every method. Prints one table and writes
+bench/results/transfer.json and bench/results/transfer_grid.png.
+KID is computed on EfficientNet-Lite0 features ("KID-EffLite0"): not comparable with Inception KID.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from models import storage  # noqa: E402
+from models.config import TrainConfig  # noqa: E402
+from models.images import encode_png, make_grid  # noqa: E402
+
+EMOJI = REPO.parent / "shared" / "data" / "emoji"
+METHODS = {  # name -> TrainConfig overrides; "scratch" trains the same architecture with no base
+    "scratch": dict(base_model_id=None, augment="diffaugment"),
+    "finetune_plain": dict(augment="none"),
+    "finetune_diffaugment": dict(augment="diffaugment"),
+    "finetune_freezed_diffaugment": dict(augment="diffaugment", method="freeze_d", freeze_d_layers=2),
+    "finetune_ada": dict(augment="ada"),
+}
+
+
+def read_zip(path: Path) -> np.ndarray:
+    with zipfile.ZipFile(path) as archive:
+        names = sorted(n for n in archive.namelist() if n.endswith(".png"))
+        return np.stack([np.asarray(Image.open(io.BytesIO(archive.read(n))).convert("RGB")) for n in names])
+
+
+def write_dataset(data_dir: Path, dataset_id: str, images: np.ndarray) -> None:
+    folder = storage.datasets_root(data_dir) / dataset_id
+    (folder / "train").mkdir(parents=True)
+    names = [f"{i:05d}.png" for i in range(len(images))]
+    for name, image in zip(names, images):
+        Image.fromarray(image).save(folder / "train" / name)
+    storage.write_json_atomic(folder / storage.DATASET_META, {
+        "id": dataset_id, "name": dataset_id, "resolution": int(images.shape[1]), "num_images": len(images),
+        "num_train": len(images), "num_val": 0, "train": names, "val": [], "rejected": [], "created_at": None})
+
+
+class Scorer:
+    def __init__(self, eval_images: np.ndarray, samples: int, feature_network: Path, cache_dir: Path):
+        from models.metrics.features import FeatureExtractor
+
+        self.eval_images = eval_images
+        self.samples = samples
+        self.extractor = FeatureExtractor(feature_network, cache_dir=cache_dir)
+        self.eval_features = self.extractor.cached(eval_images)
+        self.heldout = eval_images[np.random.default_rng(1).choice(len(eval_images), 200, replace=False)]
+
+    def __call__(self, generator, train_images: np.ndarray) -> dict:
+        from models.metrics.evaluator import sample_images
+        from models.metrics.kid import kid
+        from models.metrics.memorization import memorization_ratio
+        from models.metrics.swd import swd
+
+        fakes = sample_images(generator, self.samples)
+        kid_mean, kid_std = kid(self.eval_features, self.extractor(fakes), num_subsets=50)
+        subset = self.eval_images[np.random.default_rng(2).choice(len(self.eval_images), len(fakes), replace=False)]
+        return {"kid_mean": kid_mean, "kid_std": kid_std, "swd": swd(subset, fakes),
+                "memorization_ratio": memorization_ratio(fakes[:200], train_images, self.heldout), "fakes": fakes}
+
+
+def run_method(name, shots, args, data_dir, scorer, train_images):
+    from models.training import train
+    import keras
+
+    import models.gan.layers  # noqa: F401
+
+    overrides = {"base_model_id": args.base, **METHODS[name]}
+    config = TrainConfig(dataset_id=f"openmoji{shots}", steps=args.steps, batch_size=args.batch_size,
+                         seed=args.seed, preview_every=10**6, checkpoint_every=10**6, **overrides)
+    run_dir = Path(tempfile.mkdtemp(dir=data_dir))
+    started = time.monotonic()
+    train(config, data_dir=data_dir, run_dir=run_dir, model_id=f"{name}-{shots}")
+    wall = time.monotonic() - started
+    generator = keras.saving.load_model(run_dir / storage.GENERATOR_EMA_FILE, compile=False, safe_mode=True)
+    return {"method": name, "shots": shots, "steps": args.steps, "wall_seconds": round(wall, 1),
+            **scorer(generator, train_images)}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--base", default="emoji64-gan")
+    parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--shots", default="10,100")
+    parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--samples", type=int, default=500, help="generated images per KID/SWD evaluation")
+    parser.add_argument("--feature-network", type=Path, default=None)
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "transfer.json")
+    args = parser.parse_args()
+
+    import keras
+
+    import models.gan.layers  # noqa: F401  registers custom layers for loading
+    from models.metrics.features import DEFAULT_FEATURE_NETWORK
+
+    data_dir = Path(tempfile.mkdtemp(prefix="transfer-bench-"))
+    scorer = Scorer(read_zip(EMOJI / "openmoji64_eval.zip"), args.samples,
+                    args.feature_network or DEFAULT_FEATURE_NETWORK, REPO / "var" / "cache" / "features")
+    base = keras.saving.load_model(storage.model_dir(data_dir, args.base) / storage.GENERATOR_EMA_FILE,
+                                   compile=False, safe_mode=True)
+    rows = []
+    for shots in [int(s) for s in args.shots.split(",")]:
+        train_images = read_zip(EMOJI / f"openmoji64_train{shots}.zip")
+        write_dataset(data_dir, f"openmoji{shots}", train_images)
+        zero_shot = scorer(base, train_images)
+        rows.append({"method": "base_zero_shot", "shots": shots, "steps": 0, "wall_seconds": 0.0, **zero_shot})
+        for name in args.methods.split(","):
+            rows.append(run_method(name, shots, args, data_dir, scorer, train_images))
+            print(_format_row(rows[-1]), flush=True)
+    _add_ratios(rows)
+    _print_table(rows)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    _write_grid(rows, scorer.eval_images, args.out.with_name("transfer_grid.png"))
+    clean = [{k: (round(v, 6) if isinstance(v, float) else v) for k, v in r.items() if k != "fakes"} for r in rows]
+    args.out.write_text(json.dumps(clean, indent=2) + "\n")
+    print(f"wrote {args.out}")
+
+
+def _add_ratios(rows):
+    for row in rows:
+        scratch = next((r for r in rows if r["shots"] == row["shots"] and r["method"] == "scratch"), None)
+        row["kid_ratio_vs_scratch"] = (row["kid_mean"] / scratch["kid_mean"]) if scratch and scratch["kid_mean"] > 0 else None
+
+
+def _format_row(r):
+    ratio = r.get("kid_ratio_vs_scratch")
+    return (f"{r['method']:<30} {r['shots']:>5} {r['steps']:>6} {r['wall_seconds']:>8.1f} "
+            f"{r['kid_mean']:>8.4f} ± {r['kid_std']:<7.4f} {r['swd']:>8.2f} {r['memorization_ratio']:>7.3f} "
+            f"{'' if ratio is None else f'{ratio:.3f}':>8}")
+
+
+def _print_table(rows):
+    print(f"\n{'method':<30} {'shots':>5} {'steps':>6} {'wall_s':>8} {'KID-EffLite0':>18} {'SWD':>8} "
+          f"{'memo':>7} {'KID/scr':>8}")
+    for row in rows:
+        print(_format_row(row))
+
+
+def _write_grid(rows, eval_images, path: Path, per_row: int = 12):
+    """Rows: scratch, best fine-tune, real OpenMoji (the largest shot count)."""
+    shots = max(r["shots"] for r in rows)
+    candidates = [r for r in rows if r["shots"] == shots and r["method"].startswith("finetune")]
+    best = min(candidates, key=lambda r: r["kid_mean"]) if candidates else None
+    scratch = next((r for r in rows if r["shots"] == shots and r["method"] == "scratch"), None)
+    picks = [r["fakes"][:per_row] for r in (scratch, best) if r is not None]
+    real = eval_images[np.random.default_rng(3).choice(len(eval_images), per_row, replace=False)]
+    path.write_bytes(encode_png(make_grid(np.concatenate(picks + [real]), columns=per_row)))
+    print(f"wrote {path} (rows: scratch, {best['method'] if best else '-'}, real; {shots}-shot)")
+
+
+if __name__ == "__main__":
+    main()

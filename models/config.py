@@ -1,0 +1,52 @@
+"""The validated training config: the job payload, saved as config.json beside the weights."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Architecture = Literal["lite", "dcgan"]
+Method = Literal["full", "freeze_d"]
+Augment = Literal["none", "diffaugment", "ada"]
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"  # ids are names, never paths
+
+
+class TrainConfig(BaseModel):
+    """Everything a training run needs; equal configs give equal runs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dataset_id: str = Field(pattern=ID_PATTERN)
+    base_model_id: str | None = Field(None, pattern=ID_PATTERN)  # None: train from scratch
+    steps: int = Field(1000, ge=1, le=1_000_000)
+    batch_size: int = Field(32, ge=1, le=512)
+    learning_rate: float = Field(2e-4, gt=0, le=0.1)  # for both G and D
+    seed: int = Field(0, ge=0, lt=2**32)
+    method: Method = "full"
+    freeze_d_layers: int = Field(2, ge=0, le=8)  # blocks of D frozen by method="freeze_d"
+    augment: Augment = "diffaugment"  # "ada": DiffAugment ops applied with an adaptive probability
+    ada_target: float = Field(0.6, gt=0, lt=1)  # ADA's r_t target (Karras et al. 2020)
+    ada_speed_images: int = Field(20_000, ge=100)  # images for p to move 0 -> 1 (ADA's ada_kimg)
+    r1_gamma: float = Field(0.1, ge=0, le=1000)  # R1 penalty weight (Mescheder et al. 2018); 0 = off
+    ema: bool = True
+    ema_half_life_images: int = Field(10_000, ge=1)  # StyleGAN2's ema_kimg, in images
+    # From scratch only; a fine-tune inherits these from its base model.
+    architecture: Architecture = "lite"
+    latent_dim: int = Field(128, ge=2, le=1024)
+    base_channels: int = Field(128, ge=8, le=1024)  # widest layer of G and D
+    d_spectral_norm: bool = False  # "lite" D: spectral norm instead of relying on R1
+    # Reporting and checkpoints.
+    preview_every: int = Field(200, ge=1)
+    checkpoint_every: int = Field(500, ge=1)
+    # Validation: KID against the dataset's validation split every eval_every steps (None = only at
+    # the end); keep_best serves the EMA generator of the evaluation with the lowest KID.
+    eval_every: int | None = Field(None, ge=1)
+    eval_images: int = Field(256, ge=16, le=10_000)
+    keep_best: bool = True
+
+    @model_validator(mode="after")
+    def _check_freeze(self) -> "TrainConfig":
+        if self.method == "freeze_d" and self.base_model_id is None:
+            raise ValueError("method 'freeze_d' needs a base_model_id: it freezes pretrained D blocks")
+        return self

@@ -1,0 +1,1 @@
+"""GAN family: networks, DiffAugment, and the Keras model that owns train_step."""

@@ -1,0 +1,154 @@
+"""The GAN training algorithm as a keras.Model subclass that owns train_step.
+
+Non-saturating logistic loss (Goodfellow et al. 2014), optional DiffAugment on everything D sees,
+optional lazy R1 penalty (Mescheder et al. 2018), and an EMA copy of G (Karras et al.) that every
+sample and every served image comes from. Pattern: keras-io gan_ada.py / dcgan_overriding_train_step.py.
+"""
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+
+class GAN(keras.Model):
+    def __init__(
+        self,
+        generator: keras.Model,
+        discriminator: keras.Model,
+        ema_generator: keras.Model,
+        augmenter: keras.layers.Layer | None = None,
+        ema_half_life_images: int = 10_000,
+        ema_rampup: float | None = 0.05,  # StyleGAN2-ADA: half-life <= 5% of images seen so far
+        use_ema: bool = True,
+        r1_gamma: float = 0.0,
+        r1_every: int = 16,  # lazy regularisation (StyleGAN2): R1 on every 16th D step, scaled up
+        ada_target: float | None = None,  # ADA: adapt the augmentation probability towards this r_t
+        ada_speed_images: int = 20_000,
+        ada_interval: int = 4,  # steps between adjustments, as in StyleGAN2-ADA
+        seed: int = 0,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.generator = generator
+        self.discriminator = discriminator
+        self.ema_generator = ema_generator
+        self.augmenter = augmenter
+        self.latent_dim = generator.input_shape[-1]
+        self.ema_half_life_images = float(ema_half_life_images)
+        self.ema_rampup = ema_rampup
+        self.use_ema = use_ema
+        self.r1_gamma = float(r1_gamma)
+        self.r1_every = int(r1_every)
+        self.ada_target = ada_target
+        self.ada_speed_images = float(ada_speed_images)
+        self.ada_interval = int(ada_interval)
+        self.ada_signs = tf.Variable(0.0, trainable=False, dtype=tf.float32, name="ada_sign_sum")
+        self.ada_count = tf.Variable(0.0, trainable=False, dtype=tf.float32, name="ada_count")
+        self.noise_seed = keras.random.SeedGenerator(seed)
+        self.images_seen = tf.Variable(0.0, trainable=False, dtype=tf.float32, name="images_seen")
+        self.d_steps = tf.Variable(0, trainable=False, dtype=tf.int64, name="d_steps")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.real_logit_tracker = keras.metrics.Mean(name="d_real")  # mean D output on reals
+        self.fake_logit_tracker = keras.metrics.Mean(name="d_fake")
+
+    def compile(self, g_optimizer, d_optimizer, **kwargs):
+        super().compile(**kwargs)
+        self.g_optimizer = g_optimizer
+        self.d_optimizer = d_optimizer
+
+    @property
+    def metrics(self):
+        return [self.g_loss_tracker, self.d_loss_tracker, self.real_logit_tracker, self.fake_logit_tracker]
+
+    def call(self, latents, training=False):
+        return self.ema_generator(latents, training=training)
+
+    def _augment(self, images):
+        return self.augmenter(images, training=True) if self.augmenter is not None else images
+
+    def _latents(self, batch_size):
+        return keras.random.normal((batch_size, self.latent_dim), seed=self.noise_seed)
+
+    def train_step(self, real_images):
+        batch_size = tf.shape(real_images)[0]
+        d_loss, real_logits, fake_logits = self._discriminator_step(real_images, batch_size)
+        g_loss = self._generator_step(batch_size)
+        self._update_ema(tf.cast(batch_size, tf.float32))
+        if self.ada_target is not None:
+            self._adapt_augmentation(real_logits, batch_size)
+        for tracker in self.metrics:
+            tracker.reset_state()  # report this step's values, not a mean since the run started
+        self.g_loss_tracker.update_state(g_loss)
+        self.d_loss_tracker.update_state(d_loss)
+        self.real_logit_tracker.update_state(tf.reduce_mean(real_logits))
+        self.fake_logit_tracker.update_state(tf.reduce_mean(fake_logits))
+        logs = {m.name: m.result() for m in self.metrics}
+        if self.augmenter is not None:
+            logs["augment_p"] = tf.identity(self.augmenter.probability)
+        return logs
+
+    def _adapt_augmentation(self, real_logits, batch_size):
+        """ADA: r_t = E[sign(D(real))]; raise p when D is overconfident on reals, lower it otherwise."""
+        self.ada_signs.assign_add(tf.reduce_sum(tf.sign(real_logits)))
+        self.ada_count.assign_add(tf.cast(batch_size, tf.float32))
+
+        def adjust():
+            r_t = self.ada_signs / self.ada_count
+            step = self.ada_count / self.ada_speed_images
+            p = self.augmenter.probability
+            p.assign(tf.clip_by_value(p + tf.sign(r_t - self.ada_target) * step, 0.0, 1.0))
+            self.ada_signs.assign(0.0)
+            self.ada_count.assign(0.0)
+            return 0
+
+        tf.cond(self.d_steps % self.ada_interval == 0, adjust, lambda: 0)
+
+    def _discriminator_step(self, real_images, batch_size):
+        fake_images = self.generator(self._latents(batch_size), training=True)
+        with tf.GradientTape() as tape:
+            real_logits = self.discriminator(self._augment(real_images), training=True)
+            fake_logits = self.discriminator(self._augment(fake_images), training=True)
+            # Non-saturating logistic loss: softplus(-D(x)) + softplus(D(G(z))).
+            d_loss = tf.reduce_mean(tf.nn.softplus(-real_logits)) + tf.reduce_mean(tf.nn.softplus(fake_logits))
+            total = d_loss
+            if self.r1_gamma > 0:
+                total += tf.cond(
+                    self.d_steps % self.r1_every == 0,
+                    lambda: self._r1_penalty(real_images) * float(self.r1_every),
+                    lambda: 0.0,
+                )
+        variables = self.discriminator.trainable_weights
+        self.d_optimizer.apply_gradients(zip(tape.gradient(total, variables), variables))
+        self.d_steps.assign_add(1)
+        return d_loss, real_logits, fake_logits
+
+    def _r1_penalty(self, real_images):
+        """gamma/2 * E[|grad_x D(x)|^2] on (augmented) reals."""
+        augmented = self._augment(real_images)
+        with tf.GradientTape() as tape:
+            tape.watch(augmented)
+            logit_sum = tf.reduce_sum(self.discriminator(augmented, training=True))
+        gradients = tape.gradient(logit_sum, augmented)
+        return 0.5 * self.r1_gamma * tf.reduce_mean(tf.reduce_sum(tf.square(gradients), axis=[1, 2, 3]))
+
+    def _generator_step(self, batch_size):
+        with tf.GradientTape() as tape:
+            fake_images = self.generator(self._latents(batch_size), training=True)
+            fake_logits = self.discriminator(self._augment(fake_images), training=True)
+            g_loss = tf.reduce_mean(tf.nn.softplus(-fake_logits))  # non-saturating
+        variables = self.generator.trainable_weights
+        self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, variables), variables))
+        return g_loss
+
+    def ema_beta(self, batch_size):
+        half_life = tf.constant(self.ema_half_life_images)
+        if self.ema_rampup is not None:
+            half_life = tf.minimum(half_life, tf.maximum(self.images_seen * self.ema_rampup, 1.0))
+        return tf.pow(0.5, batch_size / half_life)
+
+    def _update_ema(self, batch_size):
+        self.images_seen.assign_add(batch_size)
+        beta = self.ema_beta(batch_size) if self.use_ema else tf.constant(0.0)
+        for weight, ema_weight in zip(self.generator.weights, self.ema_generator.weights):
+            ema_weight.assign(beta * ema_weight + (1.0 - beta) * weight)

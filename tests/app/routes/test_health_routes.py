@@ -1,0 +1,36 @@
+"""/healthz and /readyz."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.app.factories import assert_error
+
+
+def test_healthz_and_readyz(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/readyz").json() == {"status": "ok"}
+
+
+def test_not_ready_without_redis(make_client):
+    client = make_client(redis_url="redis://127.0.0.1:1/0")  # nothing listens on port 1
+    assert client.get("/healthz").status_code == 200  # liveness needs no dependency
+    error = assert_error(client.get("/readyz"), 503, "not_ready")
+    assert "redis" in error["details"]
+    assert_error(client.get("/v1/jobs"), 503, "queue_unavailable")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes to read-only folders")
+def test_not_ready_when_data_dir_is_read_only(make_client, tmp_path):
+    folder = tmp_path / "read-only"
+    folder.mkdir(mode=0o500)
+    error = assert_error(make_client(data_dir=folder).get("/readyz"), 503, "not_ready")
+    assert "data_dir" in error["details"]
+
+
+def test_not_ready_when_data_dir_is_a_file(make_client, tmp_path):
+    path = tmp_path / "a-file"
+    path.write_text("not a folder")
+    error = assert_error(make_client(data_dir=path).get("/readyz"), 503, "not_ready")
+    assert set(error["details"]) == {"data_dir"}

@@ -1,0 +1,73 @@
+"""POST/GET /v1/jobs: checks before enqueueing, job views, cancel. No worker runs here: jobs stay queued."""
+from __future__ import annotations
+
+import pytest
+
+from tests.app.factories import assert_error, write_model_card
+from tests.utils.datasets import write_dataset
+from tests.utils.training import tiny_config
+
+
+def job_body(dataset_id: str, **overrides) -> dict:
+    return tiny_config(dataset_id, **overrides).model_dump(mode="json")
+
+
+def test_create_get_list_cancel(client, data_dir):
+    dataset_id = write_dataset(data_dir)
+    base_id = write_model_card(data_dir, "base16").name
+    response = client.post("/v1/jobs", json=job_body(dataset_id, base_model_id=base_id))
+    assert response.status_code == 202, response.text
+    job = response.json()
+    assert response.headers["location"] == f"/v1/jobs/{job['id']}"
+    assert job["status"] == "queued" and job["config"]["base_model_id"] == base_id
+    view_fields = {"id", "status", "config", "progress", "model_id", "error", "created_at", "started_at", "finished_at"}
+    assert view_fields <= set(job)
+    assert client.get(f"/v1/jobs/{job['id']}").json()["id"] == job["id"]
+    second = client.post("/v1/jobs", json=job_body(dataset_id)).json()  # from scratch
+    assert [j["id"] for j in client.get("/v1/jobs").json()] == [second["id"], job["id"]]
+    canceled = client.post(f"/v1/jobs/{job['id']}/cancel")
+    assert canceled.status_code == 200 and canceled.json()["status"] == "canceled"
+    assert client.post(f"/v1/jobs/{job['id']}/cancel").json()["status"] == "canceled"  # idempotent
+
+
+@pytest.mark.parametrize(
+    ("make_body", "code"),
+    [
+        (lambda d, m: job_body("0123456789abcdef"), "unknown_dataset"),
+        (lambda d, m: job_body(d, base_model_id="no-such-model"), "unknown_base_model"),
+        (lambda d, m: job_body(d, base_model_id=m), "resolution_mismatch"),
+        (lambda d, m: {**job_body(d), "learning_rat": 0.1}, "validation_error"),
+        (lambda d, m: {**job_body(d), "steps": 0}, "validation_error"),
+        (lambda d, m: {**job_body(d), "method": "freeze_d"}, "validation_error"),  # freeze_d needs a base
+        (lambda d, m: {"steps": 5}, "validation_error"),
+        (lambda d, m: {**job_body(d), "dataset_id": "../etc"}, "validation_error"),
+    ],
+    ids=["unknown-dataset", "unknown-base", "resolution-mismatch", "extra-field", "bad-steps", "freeze-d-from-scratch",
+         "no-dataset", "path-as-id"],
+)
+def test_invalid_jobs_are_422_and_nothing_is_queued(client, data_dir, make_body, code):
+    dataset_id = write_dataset(data_dir, resolution=16)
+    model_id = write_model_card(data_dir, "base32", resolution=32).name
+    error = assert_error(client.post("/v1/jobs", json=make_body(dataset_id, model_id)), 422, code)
+    if code == "resolution_mismatch":
+        assert "16x16" in error["message"] and "32x32" in error["message"]
+        assert error["details"] == {"dataset_resolution": 16, "base_model_resolution": 32}
+    assert client.get("/v1/jobs").json() == []
+
+
+def test_too_few_training_images(client, data_dir):
+    dataset_id = write_dataset(data_dir, num_train=1, num_val=0)
+    assert_error(client.post("/v1/jobs", json=job_body(dataset_id)), 422, "too_few_images")
+    assert client.get("/v1/jobs").json() == []
+
+
+def test_wrong_method_and_body_type(client):
+    assert_error(client.put("/v1/jobs"), 405, "method_not_allowed")
+    assert_error(client.post("/v1/jobs", content=b"not json", headers={"content-type": "application/json"}),
+                 422, "validation_error")
+
+
+@pytest.mark.parametrize("path", ["/v1/jobs/0123456789abcdef", "/v1/jobs/bad!id"])
+def test_unknown_job_is_404(client, path):
+    assert_error(client.get(path), 404, "job_not_found")
+    assert_error(client.post(f"{path}/cancel"), 404, "job_not_found")

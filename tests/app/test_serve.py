@@ -1,0 +1,52 @@
+"""`python -m app.serve` without REDIS_URL: embedded Redis + worker + API up, and all down on SIGTERM."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+
+import httpx
+
+from tests.conftest import REPO_ROOT, stop_process
+from tests.utils.waiting import wait_for
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _ready(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def test_serve_starts_everything_and_stops_it(tmp_path):
+    import psutil
+
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "QUEUE_NAME")}
+    env.update(DATA_DIR=str(tmp_path / "data"), PORT=str(port), QUEUE_NAME="serve-test", LOG_LEVEL="WARNING")
+    with open(tmp_path / "serve.log", "wb") as log:
+        launcher = subprocess.Popen([sys.executable, "-m", "app.serve"], cwd=REPO_ROOT, env=env,
+                                    stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_for(lambda: launcher.poll() is not None or _ready(f"http://127.0.0.1:{port}/readyz"),
+                 timeout=60, what="the API to be ready")
+        assert launcher.poll() is None, (tmp_path / "serve.log").read_text()
+        children = psutil.Process(launcher.pid).children()
+        commands = sorted(" ".join(c.cmdline()[1:3]) for c in children)
+        assert commands == ["-m uvicorn", "-m worker"]
+        redis_server = [p for p in psutil.process_iter(["cwd"]) if p.info["cwd"] == str(tmp_path / "data" / "redis")]
+        assert len(redis_server) == 1
+
+        launcher.send_signal(signal.SIGTERM)
+        assert launcher.wait(30) == 0
+        assert not any(c.is_running() and c.status() != psutil.STATUS_ZOMBIE for c in children + redis_server)
+    finally:
+        stop_process(launcher)

@@ -1,0 +1,36 @@
+import numpy as np
+import pytest
+
+from models.metrics.fid import fid
+from models.metrics.kid import kid, mmd2_unbiased
+
+
+def _gaussian(n, shift=0.0, seed=0, dim=16):
+    return np.random.default_rng(seed).standard_normal((n, dim)) + shift
+
+
+def test_kid_of_a_set_with_itself_is_about_zero_and_shifted_sets_are_far():
+    real = _gaussian(300)
+    same_mean, _ = kid(real, _gaussian(300, seed=1), num_subsets=10)
+    shifted_mean, shifted_std = kid(real, _gaussian(300, shift=1.0, seed=1), num_subsets=10)
+    assert abs(same_mean) < 0.02
+    assert shifted_mean > 0.5 and shifted_mean > 10 * abs(same_mean)
+    assert shifted_std >= 0
+
+
+def test_mmd_is_unbiased_for_identical_distributions():
+    values = [mmd2_unbiased(_gaussian(50, seed=2 * i), _gaussian(50, seed=2 * i + 1)) for i in range(40)]
+    assert abs(np.mean(values)) < 3 * np.std(values) / np.sqrt(len(values))
+
+
+def test_kid_needs_two_samples():
+    with pytest.raises(ValueError):
+        kid(np.zeros((1, 4)), np.zeros((5, 4)))
+
+
+def test_fid_of_identical_sets_is_zero_and_grows_with_the_shift():
+    real = _gaussian(500, dim=4)
+    assert fid(real, real) == pytest.approx(0.0, abs=1e-6)
+    near, far = fid(real, _gaussian(500, 0.5, 1, 4)), fid(real, _gaussian(500, 2.0, 1, 4))
+    assert 0.5 < near < far
+    assert far == pytest.approx(4 * 4.0, rel=0.2)  # |mu1 - mu2|^2 = dim * shift^2

@@ -1,0 +1,38 @@
+"""`python -m worker [--burst]`: an RQ worker for the training queue.
+
+RQ's default Worker forks a work horse per job, so each training run gets a fresh process
+(TensorFlow is imported there, never here) and its memory is returned when it ends. SIGTERM or
+Ctrl-C once: finish the current job, then exit; twice: kill the running job and exit (RQ).
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+
+from rq import Worker
+
+import worker.jobs  # noqa: F401  TF-free; a broken install fails here, at start, not in every job
+from worker.connection import connect
+from worker.queue import SERIALIZER
+from worker.settings import get_queue_settings
+from worker.staging import remove_abandoned
+
+log = logging.getLogger("worker")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m worker", description=__doc__.splitlines()[0])
+    parser.add_argument("--burst", action="store_true", help="exit when the queue is empty")
+    args = parser.parse_args(argv)
+
+    settings = get_queue_settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    remove_abandoned(settings.data_dir)  # staging folders of horses killed before this start
+    conn = connect(settings)
+    rq_worker = Worker([settings.queue_name], connection=conn, serializer=SERIALIZER)
+    log.info("worker %s: queue %r, data in %s", rq_worker.name, settings.queue_name, settings.data_dir.resolve())
+    rq_worker.work(burst=args.burst, logging_level=settings.log_level)
+
+
+if __name__ == "__main__":
+    main()

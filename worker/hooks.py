@@ -1,0 +1,111 @@
+"""The training loop's progress_fn and abort_fn for one running job: record, event log, webhooks."""
+from __future__ import annotations
+
+import logging
+import time
+
+import redis
+
+from worker import webhooks
+from worker.lease import LeaseKeeper
+from worker.records import JobStore, utc_now_iso
+
+log = logging.getLogger(__name__)
+
+PROGRESS_INTERVAL_S = 1.0  # at most one record write a second (the loop reports about that often)
+ABORT_INTERVAL_S = 0.5  # one Redis EXISTS per half second, however fast the steps are
+RECORD_CANCEL_INTERVAL_S = 5.0  # and the record's cancel_requested now and then (if Redis lost the flag)
+
+
+class Superseded(Exception):
+    """This horse's lease went to another one: it must stop and write nothing more."""
+
+
+class JobHooks:
+    """progress_fn / abort_fn for models.training.train, writing through to the job's record.
+
+    Checkpoints and evaluations are logged as events as soon as they are reported; plain progress is
+    written at most once a second. Nothing here raises into the training loop: disk or Redis trouble
+    is logged, and losing the lease turns into an abort (`superseded`).
+    """
+
+    def __init__(self, *, store: JobStore, conn: redis.Redis, queue_name: str, job_id: str, token: str,
+                 keeper: LeaseKeeper | None, cancel_key: str, checkpoint_step: int | None,
+                 webhook_progress_interval_s: float):
+        self.store, self.conn, self.queue_name = store, conn, queue_name
+        self.job_id, self.token, self.keeper, self.cancel_key = job_id, token, keeper, cancel_key
+        self.webhook_progress_interval_s = webhook_progress_interval_s
+        self.superseded = False
+        self.latest: dict | None = None
+        self._checkpoint_step = checkpoint_step  # the one already in the record (a resumed run)
+        self._evaluated_step: int | None = None
+        self._last_write = float("-inf")
+        self._last_webhook = float("-inf")
+        self._last_abort_check = float("-inf")
+        self._last_record_check = time.monotonic()
+        self._abort = False
+
+    def progress(self, progress: dict) -> None:
+        self.latest = progress
+        now = time.monotonic()
+        checkpoint = progress.get("checkpoint_step")
+        metrics = progress.get("latest_metrics") or {}
+        new_checkpoint = checkpoint is not None and checkpoint != self._checkpoint_step
+        new_metrics = metrics.get("step") is not None and metrics.get("step") != self._evaluated_step
+        final = progress.get("step") == progress.get("total_steps")
+        if not (new_checkpoint or new_metrics or final) and now - self._last_write < PROGRESS_INTERVAL_S:
+            return
+        self._last_write = now
+        try:
+            with self.store.transaction(self.job_id, durable=False) as txn:
+                self.check_owner(txn)
+                txn.record["progress"] = {**progress, "updated_at": utc_now_iso()}
+                if new_checkpoint:
+                    txn.event("checkpoint", f"checkpoint saved at step {checkpoint}", step=checkpoint)
+                if new_metrics:
+                    txn.event("evaluated", _evaluation_message(metrics), step=metrics["step"], metrics=metrics)
+                record = txn.record
+        except Superseded:
+            self.superseded = True
+            return
+        except OSError:
+            log.warning("job %s: could not save progress", self.job_id, exc_info=True)
+            return
+        if new_checkpoint:
+            self._checkpoint_step = checkpoint
+        if new_metrics:
+            self._evaluated_step = metrics["step"]
+        if now - self._last_webhook >= self.webhook_progress_interval_s and not final:
+            self._last_webhook = now
+            webhooks.notify(self.conn, self.queue_name, record, "progress")
+
+    def should_abort(self) -> bool:
+        """True once canceled (flag in Redis or the record) or once this horse lost its lease."""
+        if self._abort or self.superseded or (self.keeper is not None and self.keeper.lost.is_set()):
+            return True
+        now = time.monotonic()
+        if now - self._last_abort_check >= ABORT_INTERVAL_S:
+            self._last_abort_check = now
+            try:
+                self._abort = bool(self.conn.exists(self.cancel_key))
+            except redis.RedisError:
+                log.warning("job %s: could not read the cancel flag", self.job_id, exc_info=True)
+        if not self._abort and now - self._last_record_check >= RECORD_CANCEL_INTERVAL_S:
+            self._last_record_check = now
+            record = self.store.read(self.job_id) or {}
+            self._abort = bool(record.get("cancel_requested"))
+        return self._abort
+
+    @property
+    def lost_lease(self) -> bool:
+        return self.superseded or (self.keeper is not None and self.keeper.lost.is_set())
+
+    def check_owner(self, txn) -> None:
+        """Inside a record transaction: raise Superseded unless this horse still owns the job."""
+        if txn is None or txn.record.get("lease") != self.token:
+            raise Superseded(self.job_id)
+
+
+def _evaluation_message(metrics: dict) -> str:
+    kid = metrics.get("kid_mean")
+    return f"evaluated at step {metrics['step']}" + (f": KID {kid:.4g}" if isinstance(kid, (int, float)) else "")

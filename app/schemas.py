@@ -48,9 +48,14 @@ class JobProgress(BaseModel):
     step: int
     total_steps: int
     fraction: float
-    images_per_second: float | None = None
+    images_per_second: float | None = None  # since this attempt started
     eta_seconds: float | None = None
     losses: Losses | None = None
+    augment_p: float | None = None  # ADA's current augmentation probability
+    latest_metrics: dict[str, Any] | None = None  # the last evaluation (KID ...), with its step
+    checkpoint_step: int | None = None  # step of the last checkpoint: a lost job resumes from here
+    preview_step: int | None = None  # step of GET /v1/jobs/{id}/preview.png
+    updated_at: str | None = None  # when the worker last reported
 
 
 class JobView(BaseModel):
@@ -58,12 +63,28 @@ class JobView(BaseModel):
     status: Literal["queued", "running", "succeeded", "failed", "canceled"]
     config: dict[str, Any] | None  # the TrainConfig as queued
     progress: JobProgress | None = None
+    queue_position: int | None = None  # 1 = next to start; only while waiting on the queue
     model_id: str | None = None  # set once the job succeeded
     error: str | None = None  # why it failed, in words a user can act on
     cancel_requested: bool = False  # a running job is stopping after a cancel
+    resuming: bool = False  # running, but its worker was lost: waiting on the queue to resume
+    attempts: int = 0  # times a worker started or resumed it
+    webhook_url: str | None = None
     created_at: str | None = None
     started_at: str | None = None
+    updated_at: str | None = None
     finished_at: str | None = None
+
+
+class JobEvent(BaseModel):
+    seq: int  # 1, 2, ... in order; the SSE event id
+    time: str
+    type: str  # queued, started, checkpoint, evaluated, cancel_requested, lost, requeued, resumed, canceled, finished
+    message: str
+    status: str | None = None  # on canceled and finished: the final status
+    step: int | None = None
+
+    model_config = {"extra": "allow"}  # e.g. metrics on "evaluated"
 
 
 class Health(BaseModel):

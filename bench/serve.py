@@ -139,7 +139,8 @@ def batch_stats(port: int) -> tuple[float, float]:
         if line.startswith("transfergen_generator_batch_size_"):
             name, value = line.rsplit(" ", 1)
             values[name] = float(value)
-    return values.get("transfergen_generator_batch_size_count", 0.0), values.get("transfergen_generator_batch_size_sum", 0.0)
+    prefix = "transfergen_generator_batch_size"
+    return values.get(f"{prefix}_count", 0.0), values.get(f"{prefix}_sum", 0.0)
 
 
 def start_service(port: int, data_dir: Path) -> subprocess.Popen:
@@ -203,6 +204,10 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "bench" / "results" / "serve.json")
     args = parser.parse_args()
 
+    from app.settings import Settings
+    from models.loading import INFERENCE_BATCH_SIZE
+
+    settings = Settings()  # what the service reads from this environment
     training = background_training()
     if training:
         print("WARNING: a models.pretrain training is running: these numbers are not representative", flush=True)
@@ -243,6 +248,8 @@ def main() -> int:
         "cached": cached,
         "cached_speedup": round(cached["images_per_second"] / uncached_top, 1),
         "model": BASE,
+        "settings": {"inference_batch_size": INFERENCE_BATCH_SIZE, "batch_max_size": settings.batch_max_size,
+                     "batch_max_wait_ms": settings.batch_max_wait_ms, "image_cache_bytes": settings.image_cache_bytes},
         "phase_seconds": args.duration,
         "background_training": training,
         "machine": {"cpus": os.cpu_count(), "processor": platform.processor() or platform.machine(),

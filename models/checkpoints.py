@@ -16,21 +16,8 @@ import numpy as np
 CHECKPOINT_NAME = "latest.npz"
 
 
-def _groups(gan) -> dict[str, list]:
-    gan.g_optimizer.build(gan.generator.trainable_weights)
-    gan.d_optimizer.build(gan.discriminator.trainable_weights)
-    groups = {
-        "generator": list(gan.generator.weights),
-        "ema_generator": list(gan.ema_generator.weights),
-        "discriminator": list(gan.discriminator.weights),
-        "g_optimizer": list(gan.g_optimizer.variables),
-        "d_optimizer": list(gan.d_optimizer.variables),
-        "counters": [gan.images_seen, gan.d_steps, gan.ada_signs, gan.ada_count],
-        "noise_rng": [gan.noise_seed.state],
-    }
-    if gan.augmenter is not None:
-        groups["augmenter"] = [gan.augmenter.seed_generator.state, gan.augmenter.probability]
-    return groups
+def _groups(model) -> dict[str, list]:
+    return model.checkpoint_groups()  # each training model (GAN, VAE) names its own state
 
 
 def save_checkpoint(gan, folder: Path, step: int) -> Path:

@@ -6,7 +6,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Architecture = Literal["lite", "dcgan"]
-Method = Literal["full", "freeze_d"]
+Family = Literal["gan", "vae"]
+Method = Literal["full", "freeze_d", "freeze_encoder"]
 Augment = Literal["none", "diffaugment", "ada"]
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"  # ids are names, never paths
@@ -32,10 +33,12 @@ class TrainConfig(BaseModel):
     ema: bool = True
     ema_half_life_images: int = Field(10_000, ge=1)  # StyleGAN2's ema_kimg, in images
     # From scratch only; a fine-tune inherits these from its base model.
+    family: Family = "gan"
     architecture: Architecture = "lite"
     latent_dim: int = Field(128, ge=2, le=1024)
     base_channels: int = Field(128, ge=8, le=1024)  # widest layer of G and D
     d_spectral_norm: bool = False  # "lite" D: spectral norm instead of relying on R1
+    vae_beta: float = Field(1.0, gt=0, le=100)  # VAE: weight of the KL term
     # Reporting and checkpoints.
     preview_every: int = Field(200, ge=1)
     checkpoint_every: int = Field(500, ge=1)
@@ -47,6 +50,6 @@ class TrainConfig(BaseModel):
 
     @model_validator(mode="after")
     def _check_freeze(self) -> "TrainConfig":
-        if self.method == "freeze_d" and self.base_model_id is None:
-            raise ValueError("method 'freeze_d' needs a base_model_id: it freezes pretrained D blocks")
+        if self.method != "full" and self.base_model_id is None:
+            raise ValueError(f"method '{self.method}' needs a base_model_id: it freezes pretrained layers")
         return self

@@ -24,8 +24,14 @@ def load_split(folder: Path, meta: dict, split: str) -> np.ndarray:
     resolution = meta["resolution"]
     images = []
     for name in meta.get(split, []):
-        with Image.open(folder / split / name) as image:
-            array = np.asarray(image.convert("RGB"), dtype=np.uint8)
+        try:
+            with Image.open(folder / split / name) as image:
+                array = np.asarray(image.convert("RGB"), dtype=np.uint8)
+        except (OSError, SyntaxError, ValueError) as e:  # missing, truncated or not an image (PIL's errors)
+            raise TrainingError(
+                f"dataset image {split}/{name} cannot be read ({type(e).__name__}); "
+                f"the dataset is damaged: upload it again"
+            ) from e
         if array.shape != (resolution, resolution, 3):
             raise TrainingError(f"dataset image {split}/{name} is {array.shape}, expected {resolution}x{resolution}")
         images.append(array)

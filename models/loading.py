@@ -108,7 +108,10 @@ class SeededGenerator:
         import tensorflow as tf
 
         mapping, synthesis = _split_at_truncation_point(self.network)
-        spec = [tf.TensorSpec((self.batch_size, self.latent_dim), tf.float32), tf.TensorSpec((self.batch_size,), tf.float32)]
+        spec = [
+            tf.TensorSpec((self.batch_size, self.latent_dim), tf.float32),  # latents, zero-padded
+            tf.TensorSpec((self.batch_size,), tf.float32),  # psi per row
+        ]
 
         @tf.function(input_signature=spec, reduce_retracing=False)
         def run(z, psi):

@@ -1,4 +1,8 @@
-"""Building the GAN a config asks for: fresh from scratch, or from a saved base model."""
+"""Building the model a config asks for: fresh from scratch, or from a saved base model.
+
+The family (GAN or VAE) comes from the config when training from scratch and from the base
+model's card when fine-tuning.
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,6 +15,11 @@ from models.errors import TrainingError
 from models.gan.diffaugment import DiffAugment
 from models.gan.model import GAN
 from models.gan.networks import build_discriminator, build_generator, discriminator_blocks
+from models.vae.model import VAE
+from models.vae.networks import build_encoder
+
+_FAMILY_FILES = {"gan": storage.DISCRIMINATOR_FILE, "vae": storage.ENCODER_FILE}
+_FAMILY_METHODS = {"gan": ("full", "freeze_d"), "vae": ("full", "freeze_encoder")}
 
 
 def load_base(data_dir: Path, base_model_id: str) -> tuple[Path, dict]:
@@ -18,9 +27,17 @@ def load_base(data_dir: Path, base_model_id: str) -> tuple[Path, dict]:
     if folder is None:
         raise TrainingError(f"base model '{base_model_id}' does not exist")
     card = storage.read_json(folder / storage.MODEL_CARD)
-    if card.get("family", "gan") != "gan" or not (folder / storage.DISCRIMINATOR_FILE).is_file():
-        raise TrainingError(f"base model '{base_model_id}' has no discriminator, so it cannot be fine-tuned as a GAN")
+    family = card.get("family", "gan")
+    if family not in _FAMILY_FILES or not (folder / _FAMILY_FILES[family]).is_file():
+        raise TrainingError(f"base model '{base_model_id}' lacks its {_FAMILY_FILES.get(family, 'networks')}, "
+                            "so it cannot be fine-tuned")
     return folder, card
+
+
+def _load(folder: Path, name: str) -> keras.Model:
+    import models.gan.layers  # noqa: F401  registers custom layers for safe_mode loading
+
+    return keras.saving.load_model(folder / name, compile=False, safe_mode=True)
 
 
 def _copy_of(model: keras.Model) -> keras.Model:
@@ -29,23 +46,16 @@ def _copy_of(model: keras.Model) -> keras.Model:
     return clone
 
 
-def _networks_from_base(config, data_dir, resolution):
-    folder, card = load_base(data_dir, config.base_model_id)
+def _check_base(config: TrainConfig, card: dict, resolution: int) -> None:
     if card["resolution"] != resolution:
         raise TrainingError(
             f"dataset resolution {resolution} does not match base model '{config.base_model_id}' "
             f"resolution {card['resolution']}; upload the dataset at resolution {card['resolution']}"
         )
-    # The base's EMA generator is its product, so both G and EMA G start from it.
-    ema_generator = keras.saving.load_model(folder / storage.GENERATOR_EMA_FILE, compile=False, safe_mode=True)
-    discriminator = keras.saving.load_model(folder / storage.DISCRIMINATOR_FILE, compile=False, safe_mode=True)
-    return _copy_of(ema_generator), ema_generator, discriminator, card
-
-
-def _fresh_networks(config, resolution):
-    generator = build_generator(config.architecture, resolution, config.latent_dim, config.base_channels)
-    discriminator = build_discriminator(config.architecture, resolution, config.base_channels, config.d_spectral_norm)
-    return generator, _copy_of(generator), discriminator, None
+    family = card.get("family", "gan")
+    if config.method not in _FAMILY_METHODS[family]:
+        raise TrainingError(f"method '{config.method}' does not apply to a {family.upper()} base model; "
+                            f"use one of {', '.join(_FAMILY_METHODS[family])}")
 
 
 def freeze_discriminator_blocks(discriminator: keras.Model, count: int) -> None:
@@ -58,13 +68,8 @@ def freeze_discriminator_blocks(discriminator: keras.Model, count: int) -> None:
             layer.trainable = False
 
 
-def build_training_gan(config: TrainConfig, data_dir: Path, resolution: int) -> tuple[GAN, dict | None]:
-    """The GAN for this run and the base model's card (None from scratch)."""
-    keras.utils.set_random_seed(config.seed)
-    if config.base_model_id is not None:
-        generator, ema_generator, discriminator, base_card = _networks_from_base(config, data_dir, resolution)
-    else:
-        generator, ema_generator, discriminator, base_card = _fresh_networks(config, resolution)
+def _build_gan(config, networks) -> GAN:
+    generator, ema_generator, discriminator = networks
     if config.method == "freeze_d":
         freeze_discriminator_blocks(discriminator, config.freeze_d_layers)
     augmenter = DiffAugment(seed=config.seed) if config.augment != "none" else None
@@ -80,4 +85,36 @@ def build_training_gan(config: TrainConfig, data_dir: Path, resolution: int) -> 
         g_optimizer=keras.optimizers.Adam(config.learning_rate, beta_1=0.5, beta_2=0.99),  # beta_1 0.5: GAN practice
         d_optimizer=keras.optimizers.Adam(config.learning_rate, beta_1=0.5, beta_2=0.99),
     )
-    return gan, base_card
+    return gan
+
+
+def _build_vae(config, networks) -> VAE:
+    generator, ema_generator, encoder = networks
+    if config.method == "freeze_encoder":
+        encoder.trainable = False  # fine-tune only the decoder on the target images
+    vae = VAE(encoder, generator, ema_generator, beta=config.vae_beta,
+              ema_half_life_images=config.ema_half_life_images, use_ema=config.ema, seed=config.seed)
+    vae.compile(optimizer=keras.optimizers.Adam(config.learning_rate))
+    return vae
+
+
+def build_training_model(config: TrainConfig, data_dir: Path, resolution: int):
+    """The training model (GAN or VAE) for this run and the base model's card (None from scratch)."""
+    keras.utils.set_random_seed(config.seed)
+    if config.base_model_id is not None:
+        folder, base_card = load_base(data_dir, config.base_model_id)
+        _check_base(config, base_card, resolution)
+        family = base_card.get("family", "gan")
+        # The base's EMA generator is its product, so both G and EMA G start from it.
+        ema_generator = _load(folder, storage.GENERATOR_EMA_FILE)
+        networks = (_copy_of(ema_generator), ema_generator, _load(folder, _FAMILY_FILES[family]))
+    else:
+        base_card, family = None, config.family
+        generator = build_generator("lite" if family == "vae" else config.architecture, resolution,
+                                    config.latent_dim, config.base_channels)
+        third = (build_encoder(resolution, config.latent_dim, config.base_channels) if family == "vae" else
+                 build_discriminator(config.architecture, resolution, config.base_channels, config.d_spectral_norm))
+        networks = (generator, _copy_of(generator), third)
+    build = _build_vae if family == "vae" else _build_gan
+    return build(config, networks), base_card
+

@@ -3,7 +3,7 @@
 DATA_DIR/
   datasets/<id>/dataset.json, train/00000.png ..., val/00000.png ...
   models/<id>/  config.json, model.json, generator.keras, generator_ema.keras,
-                discriminator.keras, samples.png, metrics.jsonl, checkpoints/
+                discriminator.keras (GAN) or encoder.keras (VAE), samples.png, metrics.jsonl, checkpoints/
   tmp/          staging area: things are built here and renamed into place
 Base models that ship with the project live in models/pretrained/<id>/ with the same layout.
 """
@@ -27,6 +27,7 @@ CONFIG_FILE = "config.json"
 GENERATOR_FILE = "generator.keras"
 GENERATOR_EMA_FILE = "generator_ema.keras"
 DISCRIMINATOR_FILE = "discriminator.keras"
+ENCODER_FILE = "encoder.keras"  # VAE models
 SAMPLES_FILE = "samples.png"
 METRICS_FILE = "metrics.jsonl"
 

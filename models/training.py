@@ -1,6 +1,6 @@
 """Entry point of a training run: the hooks-driven loop that worker/ and scripts call.
 
-train(config, ...) builds the GAN (from scratch or from a base model), runs `steps` training
+train(config, ...) builds the GAN or VAE (from scratch or from a base model), runs `steps` training
 steps with keras' fit, reporting through progress_fn and stopping when abort_fn says so, and
 writes a self-describing run folder. It resumes from run_dir/checkpoints when one is there.
 """
@@ -19,7 +19,7 @@ from models.callbacks import RunHooks, write_sample_grid
 from models.checkpoints import restore_checkpoint
 from models.config import TrainConfig
 from models.data import load_training_images, training_pipeline
-from models.setup import build_training_gan
+from models.setup import build_training_model
 
 SAMPLE_SEEDS = list(range(64))
 
@@ -48,10 +48,10 @@ def train(
     run_dir.mkdir(parents=True, exist_ok=True)
     storage.write_json_atomic(run_dir / storage.CONFIG_FILE, config.model_dump(mode="json"))
     images, dataset_meta = load_training_images(data_dir, config.dataset_id)
-    gan, base_card = build_training_gan(config, data_dir, dataset_meta["resolution"])
+    model, base_card = build_training_model(config, data_dir, dataset_meta["resolution"])
     if evaluator is None and feature_network is not None:
         evaluator = _evaluator(feature_network, data_dir, config, images)
-    start_step = restore_checkpoint(gan, run_dir / "checkpoints") or 0
+    start_step = restore_checkpoint(model, run_dir / "checkpoints") or 0
     hooks = RunHooks(
         run_dir=run_dir, start_step=start_step, total_steps=config.steps, batch_size=config.batch_size,
         preview_every=config.preview_every, checkpoint_every=config.checkpoint_every,
@@ -60,14 +60,14 @@ def train(
     )
     if start_step < config.steps:
         pipeline = training_pipeline(images, config.batch_size, seed=config.seed, start_step=start_step)
-        gan.fit(pipeline, epochs=1, steps_per_epoch=config.steps - start_step, callbacks=[hooks], verbose=0)
+        model.fit(pipeline, epochs=1, steps_per_epoch=config.steps - start_step, callbacks=[hooks], verbose=0)
     served_metrics = hooks.restore_best_if_better(hooks.evaluate()) if evaluator else None
     hooks.report()
     wall_seconds = time.monotonic() - started
     card = _model_card(config, model_id, job_id, dataset_meta, base_card, hooks, wall_seconds, card_extra)
     if served_metrics is not None:
         card["metrics"].update(served_metrics, served_step=served_metrics["step"], final=hooks.latest_metrics)
-    save_run(gan, run_dir, card)
+    save_run(model, run_dir, card)
     return card
 
 
@@ -81,11 +81,9 @@ def _evaluator(feature_network, data_dir, config, train_images):
                         cache_dir=Path(data_dir) / "cache" / "features")
 
 
-def save_run(gan, run_dir: Path, card: dict) -> None:
-    gan.generator.save(run_dir / storage.GENERATOR_FILE)
-    gan.ema_generator.save(run_dir / storage.GENERATOR_EMA_FILE)
-    gan.discriminator.save(run_dir / storage.DISCRIMINATOR_FILE)
-    write_sample_grid(gan.ema_generator, run_dir / storage.SAMPLES_FILE, SAMPLE_SEEDS, columns=8)
+def save_run(model, run_dir: Path, card: dict) -> None:
+    model.save_networks(run_dir)
+    write_sample_grid(model.ema_generator, run_dir / storage.SAMPLES_FILE, SAMPLE_SEEDS, columns=8)
     storage.write_json_atomic(run_dir / storage.MODEL_CARD, card)
 
 
@@ -102,10 +100,11 @@ def _cpu_count() -> int:
 
 def _model_card(config, model_id, job_id, dataset_meta, base_card, hooks, wall_seconds, extra) -> dict:
     from_base = base_card is not None
+    family = base_card.get("family", "gan") if from_base else config.family
     return {
         "id": model_id,
-        "family": "gan",
-        "architecture": base_card["architecture"] if from_base else config.architecture,
+        "family": family,
+        "architecture": base_card["architecture"] if from_base else ("lite" if family == "vae" else config.architecture),
         "resolution": dataset_meta["resolution"],
         "latent_dim": base_card["latent_dim"] if from_base else config.latent_dim,
         "parent_id": config.base_model_id,
@@ -115,7 +114,8 @@ def _model_card(config, model_id, job_id, dataset_meta, base_card, hooks, wall_s
         "metrics": {"final_losses": hooks.losses},
         "card": {
             "description": (
-                f"GAN fine-tuned from '{config.base_model_id}'" if from_base else "GAN trained from scratch"
+                f"{family.upper()} fine-tuned from '{config.base_model_id}'" if from_base
+                else f"{family.upper()} trained from scratch"
             ) + f" on dataset '{dataset_meta.get('name') or config.dataset_id}' ({dataset_meta['num_train']} images)",
             "method": config.method, "augment": config.augment, "ema": config.ema,
             "steps": config.steps, "batch_size": config.batch_size,

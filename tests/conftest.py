@@ -63,9 +63,10 @@ def settings(redis_url, data_dir):
     settings = QueueSettings(
         redis_url=redis_url, data_dir=data_dir, queue_name=f"test-{uuid.uuid4().hex[:12]}",
         job_timeout=300, result_ttl=3600, failure_ttl=3600,
+        lease_ttl_s=5, sweep_interval_s=1,  # lost jobs come back within seconds
     )
     yield settings
-    _delete_queue_keys(redis.Redis.from_url(redis_url), settings.queue_name)
+    _delete_queue_keys(redis.Redis.from_url(redis_url), settings)
 
 
 @pytest.fixture
@@ -118,6 +119,8 @@ def worker_env(settings: QueueSettings) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATA_DIR", "QUEUE_NAME")}
     env.update(
         DATA_DIR=str(settings.data_dir), QUEUE_NAME=settings.queue_name, JOB_TIMEOUT=str(settings.job_timeout),
+        LEASE_TTL_S=str(settings.lease_ttl_s), SWEEP_INTERVAL_S=str(settings.sweep_interval_s),
+        MAX_LOST_WITHOUT_PROGRESS=str(settings.max_lost_without_progress),
         PYTHONUNBUFFERED="1", TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="",
     )
     if settings.redis_url:
@@ -137,13 +140,15 @@ def stop_process(process: subprocess.Popen) -> None:
             pass
 
 
-def _delete_queue_keys(conn: redis.Redis, queue_name: str) -> None:
-    from worker.queue import cancel_key, index_key
+def _delete_queue_keys(conn: redis.Redis, settings: QueueSettings) -> None:
+    from worker.lease import lease_key
+    from worker.queue import cancel_key
+    from worker.records import JobStore
 
-    indexes = conn.scan_iter(match=index_key(queue_name) + "*")  # also of queues named after this one
-    job_ids = [i.decode() for index in indexes for i in conn.zrange(index, 0, -1)]
-    keys = [k for j in job_ids for k in (f"rq:job:{j}", f"rq:results:{j}", f"rq:executions:{j}", cancel_key(j))]
-    keys += list(conn.scan_iter(match=f"*{queue_name}*"))  # the queue, its registries, the job index
+    job_ids = [record["id"] for record in JobStore(settings.data_dir).list()]
+    keys = [k for j in job_ids
+            for k in (f"rq:job:{j}", f"rq:results:{j}", f"rq:executions:{j}", cancel_key(j), lease_key(j))]
+    keys += list(conn.scan_iter(match=f"*{settings.queue_name}*"))  # the queue, its registries, webhooks
     if keys:
         conn.delete(*keys)
 

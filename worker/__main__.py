@@ -2,20 +2,19 @@
 
 RQ's default Worker forks a work horse per job, so each training run gets a fresh process
 (TensorFlow is imported there, never here) and its memory is returned when it ends. SIGTERM or
-Ctrl-C once: finish the current job, then exit; twice: kill the running job and exit (RQ).
+Ctrl-C once: finish the current job, then exit; twice: kill the running job and exit (RQ); the
+killed job is resumed from its last checkpoint by the next worker (worker.recovery).
 """
 from __future__ import annotations
 
 import argparse
 import logging
 
-from rq import Worker
-
 import worker.jobs  # noqa: F401  TF-free; a broken install fails here, at start, not in every job
 from worker.connection import connect
 from worker.queue import SERIALIZER
 from worker.settings import get_queue_settings
-from worker.staging import remove_abandoned
+from worker.training_worker import TrainingWorker
 
 log = logging.getLogger("worker")
 
@@ -27,9 +26,8 @@ def main(argv: list[str] | None = None) -> None:
 
     settings = get_queue_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    remove_abandoned(settings.data_dir)  # staging folders of horses killed before this start
     conn = connect(settings)
-    rq_worker = Worker([settings.queue_name], connection=conn, serializer=SERIALIZER)
+    rq_worker = TrainingWorker([settings.queue_name], connection=conn, serializer=SERIALIZER, settings=settings)
     log.info("worker %s: queue %r, data in %s", rq_worker.name, settings.queue_name, settings.data_dir.resolve())
     rq_worker.work(burst=args.burst, logging_level=settings.log_level)
 

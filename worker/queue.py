@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 
 import redis
@@ -65,9 +66,7 @@ class JobQueue:
 
     def submit(self, job_id: str, config: dict) -> None:
         """Put the job on the RQ queue: first time, or again after its worker or Redis was lost."""
-        old = self._fetch(job_id)
-        if old is not None:
-            old.delete()  # and its registry entries: the new RQ job starts clean
+        self.delete_rq_job(job_id)  # and its registry entries: the new RQ job starts clean
         self.queue.enqueue_call(
             TRAIN_JOB,
             args=({"job_id": job_id, "config": config},),
@@ -147,9 +146,14 @@ class JobQueue:
         job = self._fetch(job_id)
         return None if job is None else job.get_status(refresh=False)
 
-    def rq_started_at(self, job_id: str):
+    def rq_started_at(self, job_id: str) -> datetime | None:
         job = self._fetch(job_id)
         return None if job is None else job.started_at
+
+    def delete_rq_job(self, job_id: str) -> None:
+        job = self._fetch(job_id)
+        if job is not None:
+            job.delete()
 
     def active_jobs_for_dataset(self, dataset_id: str) -> list[str]:
         """Ids of queued or running jobs that train on this dataset (it must not be deleted)."""
@@ -202,10 +206,10 @@ def describe(config: TrainConfig) -> str:
     return f"train on dataset '{config.dataset_id}' {start}, {config.steps} steps"
 
 
-def age_s(iso: str | None) -> float:
-    """Seconds since an ISO timestamp written by worker.records (inf when missing)."""
-    from datetime import datetime
-
-    if not iso:
-        return float("inf")
-    return time.time() - datetime.fromisoformat(iso).timestamp()
+def age_s(when: str | datetime) -> float:
+    """Seconds since an ISO timestamp (worker.records) or a datetime (RQ's: naive means UTC)."""
+    if isinstance(when, str):
+        when = datetime.fromisoformat(when)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return time.time() - when.timestamp()

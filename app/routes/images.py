@@ -15,7 +15,9 @@ from fastapi import APIRouter, Query, Request, Response
 from app.deps import GeneratorsDep, RendererDep, SettingsDep
 from app.errors import ApiError, not_found
 from app.generation import GeneratorCache, LoadedModel
+from app.rendering import Renderer
 from app.schemas import ImageBatchRequest
+from app.settings import Settings
 from models.errors import ModelNotFoundError
 from models.latents import MAX_SEED
 
@@ -47,7 +49,9 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
 
 def image_etag(fingerprint: str, seed: int, truncation: float) -> str:
     """psi = 1 gives the plain image's tag: it is the same image."""
-    return f'"{fingerprint}-{seed}"' if truncation == 1.0 else f'"{fingerprint}-{seed}-t{truncation!r}"'
+    if truncation == 1.0:
+        return f'"{fingerprint}-{seed}"'
+    return f'"{fingerprint}-{seed}-t{abs(truncation)!r}"'  # abs: -0.0 is psi 0
 
 
 def composite_etag(*parts: object) -> str:
@@ -124,7 +128,7 @@ async def get_grid(
 
 
 async def _interpolation(
-    request: Request, generators: GeneratorCache, renderer, settings, model_id: str,
+    request: Request, generators: GeneratorCache, renderer: Renderer, settings: Settings, model_id: str,
     from_seed: str, to_seed: str, steps: int, truncation: float, gif_ms: int | None,
 ) -> Response:
     start, end = parse_seed(from_seed, "`from` seed"), parse_seed(to_seed, "`to` seed")

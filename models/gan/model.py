@@ -6,11 +6,17 @@ sample and every served image comes from. Pattern: keras-io gan_ada.py / dcgan_o
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import keras
 import tensorflow as tf
 
+from models import storage
+
 
 class GAN(keras.Model):
+    family = "gan"
+
     def __init__(
         self,
         generator: keras.Model,
@@ -152,3 +158,25 @@ class GAN(keras.Model):
         beta = self.ema_beta(batch_size) if self.use_ema else tf.constant(0.0)
         for weight, ema_weight in zip(self.generator.weights, self.ema_generator.weights):
             ema_weight.assign(beta * ema_weight + (1.0 - beta) * weight)
+
+    def checkpoint_groups(self) -> dict[str, list]:
+        """Every variable a resumed run needs, by group (see models/checkpoints.py)."""
+        self.g_optimizer.build(self.generator.trainable_weights)
+        self.d_optimizer.build(self.discriminator.trainable_weights)
+        groups = {
+            "generator": list(self.generator.weights),
+            "ema_generator": list(self.ema_generator.weights),
+            "discriminator": list(self.discriminator.weights),
+            "g_optimizer": list(self.g_optimizer.variables),
+            "d_optimizer": list(self.d_optimizer.variables),
+            "counters": [self.images_seen, self.d_steps, self.ada_signs, self.ada_count],
+            "noise_rng": [self.noise_seed.state],
+        }
+        if self.augmenter is not None:
+            groups["augmenter"] = [self.augmenter.seed_generator.state, self.augmenter.probability]
+        return groups
+
+    def save_networks(self, run_dir: Path) -> None:
+        self.generator.save(run_dir / storage.GENERATOR_FILE)
+        self.ema_generator.save(run_dir / storage.GENERATOR_EMA_FILE)
+        self.discriminator.save(run_dir / storage.DISCRIMINATOR_FILE)

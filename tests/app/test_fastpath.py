@@ -30,7 +30,8 @@ def disable_route(monkeypatch):
 
 
 def headers_of(response) -> dict:
-    return {k: v for k, v in response.headers.items() if k in ("etag", "cache-control", "content-type", "content-length")}
+    names = ("etag", "cache-control", "content-type", "content-length")
+    return {name: value for name, value in response.headers.items() if name in names}
 
 
 @pytest.mark.parametrize("query", ["", "?truncation=0.5", "?truncation=1", "?truncation=0"])

@@ -7,7 +7,7 @@ from models.checkpoints import CHECKPOINT_NAME
 from models.errors import TrainingAborted, TrainingError
 from models.latents import latents_for_seeds
 from models.loading import load_generator
-from models.setup import build_training_gan
+from models.setup import build_training_model
 from models.training import train
 from tests.utils.datasets import write_dataset
 from tests.utils.training import tiny_config
@@ -37,18 +37,18 @@ def test_fine_tune_starts_from_the_base_and_scratch_does_not(data_dir, tiny_base
     latents = latents_for_seeds([0, 1, 2], base.latent_dim)
     expected = np.asarray(base.network(latents, training=False))
 
-    fine_tune, _ = build_training_gan(tiny_config(dataset_id, base_model_id=tiny_base_model), data_dir, 16)
+    fine_tune, _ = build_training_model(tiny_config(dataset_id, base_model_id=tiny_base_model), data_dir, 16)
     assert np.array_equal(np.asarray(fine_tune.ema_generator(latents, training=False)), expected)
     assert np.array_equal(np.asarray(fine_tune.generator(latents, training=False)), expected)
 
-    scratch, _ = build_training_gan(tiny_config(dataset_id), data_dir, 16)
+    scratch, _ = build_training_model(tiny_config(dataset_id), data_dir, 16)
     assert not np.allclose(np.asarray(scratch.ema_generator(latents, training=False)), expected)
 
 
 def test_freeze_d_keeps_frozen_blocks_bit_identical(data_dir, tiny_base_model, tmp_path):
     dataset_id = write_dataset(data_dir, num_train=6, seed=4)
     config = tiny_config(dataset_id, base_model_id=tiny_base_model, method="freeze_d", freeze_d_layers=1, steps=3)
-    before, _ = build_training_gan(config, data_dir, 16)
+    before, _ = build_training_model(config, data_dir, 16)
     _run(config, data_dir, tmp_path)
     after = load_saved_discriminator(tmp_path / "run")
     changed = {layer.name: any(not np.array_equal(a, b) for a, b in zip(layer.get_weights(), before.discriminator.get_layer(layer.name).get_weights()))

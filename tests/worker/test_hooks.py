@@ -1,47 +1,98 @@
-"""progress_fn / abort_fn: throttled Redis traffic, final progress always written."""
+"""progress_fn / abort_fn of a running job: throttled record writes, events, cancel, a lost lease."""
 from __future__ import annotations
 
-from types import SimpleNamespace
+import uuid
 
+import pytest
 import redis
 
+from worker import lease
 from worker.hooks import JobHooks
 from worker.queue import cancel_key
+from worker.records import JobStore
 
 
-class FakeJob(SimpleNamespace):
-    def save_meta(self):
-        self.saved.append(dict(self.meta))
-
-
-def _progress(step, total=100):
-    return {"step": step, "total_steps": total}
-
-
-def test_progress_is_throttled_but_the_last_report_always_lands(redis_url):
-    job = FakeJob(id="hooks-test", meta={}, saved=[], connection=redis.Redis.from_url(redis_url))
-    hooks = JobHooks(job)
-
-    for step in range(1, 100):
-        hooks.progress(_progress(step))
-    hooks.progress(_progress(100))
-
-    assert [m["progress"]["step"] for m in job.saved] == [1, 100]
-
-
-def test_abort_reads_the_cancel_flag_at_most_twice_a_second(redis_url):
+@pytest.fixture
+def running(data_dir, redis_url):
+    """A running job's record, owned by `token`; yields (store, conn, job_id, token)."""
     conn = redis.Redis.from_url(redis_url)
-    job = FakeJob(id="hooks-abort-test", meta={}, saved=[], connection=conn)
-    conn.delete(cancel_key(job.id))
-    hooks = JobHooks(job)
+    store = JobStore(data_dir)
+    job_id = uuid.uuid4().hex
+    token = lease.new_token()
+    store.create({"id": job_id, "queue": "q", "config": {}, "webhook": None, "lease": token}, message="queued")
+    with store.transaction(job_id) as txn:
+        txn.set_status("running")
+    yield store, conn, job_id, token
+    conn.delete(cancel_key(job_id), lease.lease_key(job_id))
+
+
+def _hooks(store, conn, job_id, token, keeper=None):
+    return JobHooks(store=store, conn=conn, queue_name="q", job_id=job_id, token=token, keeper=keeper,
+                    cancel_key=cancel_key(job_id), checkpoint_step=None, webhook_progress_interval_s=30)
+
+
+def _progress(step, total=100, checkpoint=None, metrics=None):
+    return {"step": step, "total_steps": total, "checkpoint_step": checkpoint, "latest_metrics": metrics}
+
+
+def test_progress_is_throttled_but_checkpoints_evaluations_and_the_end_always_land(running):
+    store, conn, job_id, token = running
+    hooks = _hooks(store, conn, job_id, token)
+    writes = []
+    original = store.transaction
+
+    def counting(*args, **kwargs):
+        writes.append(args)
+        return original(*args, **kwargs)
+
+    store.transaction = counting
+
+    for step in range(1, 50):
+        hooks.progress(_progress(step))
+    hooks.progress(_progress(50, checkpoint=50))
+    hooks.progress(_progress(51, checkpoint=50))  # same checkpoint: throttled again
+    hooks.progress(_progress(60, checkpoint=50, metrics={"step": 60, "kid_mean": 0.0123}))
+    hooks.progress(_progress(100, checkpoint=50, metrics={"step": 60, "kid_mean": 0.0123}))
+
+    assert len(writes) == 4  # step 1, the checkpoint, the evaluation, the end
+    record = store.read(job_id)
+    assert record["progress"]["step"] == 100 and record["progress"]["updated_at"]
+    events = [(e["type"], e["message"]) for e in store.events(job_id)][1:]
+    assert events == [("checkpoint", "checkpoint saved at step 50"), ("evaluated", "evaluated at step 60: KID 0.0123")]
+
+
+def test_abort_reads_the_cancel_flag_at_most_twice_a_second(running):
+    store, conn, job_id, token = running
+    hooks = _hooks(store, conn, job_id, token)
 
     assert hooks.should_abort() is False
-    conn.set(cancel_key(job.id), 1)
-    try:
-        assert hooks.should_abort() is False  # still within the throttle window
-        hooks._last_abort_check -= 1.0
-        assert hooks.should_abort() is True
-        conn.delete(cancel_key(job.id))
-        assert hooks.should_abort() is True  # once asked to stop, it stays stopped
-    finally:
-        conn.delete(cancel_key(job.id))
+    conn.set(cancel_key(job_id), 1)
+    assert hooks.should_abort() is False  # still within the throttle window
+    hooks._last_abort_check -= 1.0
+    assert hooks.should_abort() is True
+    conn.delete(cancel_key(job_id))
+    assert hooks.should_abort() is True  # once asked to stop, it stays stopped
+
+
+def test_abort_also_reads_the_record_when_redis_lost_the_flag(running):
+    store, conn, job_id, token = running
+    hooks = _hooks(store, conn, job_id, token)
+    with store.transaction(job_id) as txn:
+        txn.record["cancel_requested"] = True
+
+    assert hooks.should_abort() is False
+    hooks._last_record_check -= 10
+    assert hooks.should_abort() is True
+
+
+def test_a_horse_that_lost_its_lease_writes_nothing_and_aborts(running):
+    store, conn, job_id, token = running
+    hooks = _hooks(store, conn, job_id, token)
+    with store.transaction(job_id) as txn:
+        txn.record["lease"] = lease.new_token()  # a resumed run took over
+    before = store.read(job_id)
+
+    hooks.progress(_progress(10, checkpoint=10))
+
+    assert hooks.superseded is True and hooks.should_abort() is True
+    assert store.read(job_id) == before

@@ -12,7 +12,8 @@ HEAVY = ("tensorflow", "keras")
 
 
 @pytest.mark.parametrize("module", ["worker.queue", "worker.settings", "worker.connection", "worker.__main__",
-                                    "worker.jobs", "worker.hooks", "worker.embedded_redis"])
+                                    "worker.jobs", "worker.hooks", "worker.embedded_redis", "worker.records", "worker.lease",
+                                    "worker.recovery", "worker.webhooks", "worker.training_worker", "models.checkpoints"])
 def test_module_imports_no_tensorflow(module):
     code = (
         f"import importlib, sys; importlib.import_module({module!r}); "

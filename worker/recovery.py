@@ -1,0 +1,142 @@
+"""Finding lost jobs and putting them back on the queue; forgetting old finished ones.
+
+A job is lost when its record says running but nobody holds its lease (worker.lease): the work horse
+was killed (SIGKILL, out of memory) or the whole worker went (container killed, machine rebooted).
+The sweep tombstones the lease, logs a `lost` event and enqueues the job again; the next horse to
+take it resumes from the run folder's last checkpoint. Jobs lost again and again without saving a
+newer checkpoint (a horse killed for memory at the same point each time) fail instead, after
+MAX_LOST_WITHOUT_PROGRESS tries. A queued job whose RQ job vanished (Redis flushed or restarted) is
+enqueued again too. Workers run the sweep at start-up, every SWEEP_INTERVAL_S, and at once for
+their own horse when it dies (worker.training_worker).
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import redis
+from rq.job import JobStatus
+
+from models.checkpoints import checkpoint_step
+from worker import lease, webhooks
+from worker.queue import JobQueue, age_s
+from worker.records import FAILED, QUEUED, TERMINAL, JobStore
+from worker.settings import QueueSettings
+
+log = logging.getLogger(__name__)
+
+WAITING = {JobStatus.QUEUED, JobStatus.DEFERRED, JobStatus.SCHEDULED, JobStatus.CREATED}
+NEW_JOB_GRACE_S = 30.0  # the API writes the record a moment before the RQ job: don't enqueue it twice
+
+
+class Recovery:
+    def __init__(self, conn: redis.Redis, settings: QueueSettings):
+        self.conn = conn
+        self.settings = settings
+        self.queue = JobQueue(conn, settings)
+        self.store = JobStore(Path(settings.data_dir))
+
+    def sweep(self) -> list[str]:
+        """One pass over this queue's records; returns the ids put back on the queue (or failed)."""
+        recovered = []
+        for record in self.store.list(self.settings.queue_name):
+            try:
+                if record["status"] in TERMINAL:
+                    self._forget_if_expired(record)
+                elif self.recover(record["id"]):
+                    recovered.append(record["id"])
+            except (redis.RedisError, OSError):
+                log.warning("job %s: recovery check failed", record["id"], exc_info=True)
+        return recovered
+
+    def recover_dead_horse(self, job_id: str, horse_pid: int) -> bool:
+        """Called by the worker right after its horse exited: a lease still held under that pid means
+        the horse died without finishing (killed); recover now instead of waiting for the TTL."""
+        holder = lease.holder(self.conn, job_id)
+        if holder is None or not holder.startswith(lease.token_prefix(horse_pid)):
+            return False
+        return self.recover(job_id, dead_token=holder)
+
+    def recover(self, job_id: str, dead_token: str | None = None) -> bool:
+        """Enqueue the job again if it is lost; True if it was (or if it failed for good)."""
+        holder = lease.holder(self.conn, job_id)
+        if holder is not None and holder != dead_token:
+            return False  # a live horse trains it
+        with self.store.transaction(job_id) as txn:
+            if txn is None or txn.status in TERMINAL:
+                return False
+            record = txn.record
+            rq_status = self.queue.rq_status(job_id)
+            if txn.status == QUEUED:
+                return self._recover_queued(txn, rq_status, dead_token)
+            if record.get("pending_resume"):
+                if rq_status in WAITING:
+                    return False  # already back on the queue
+                txn.event("requeued", "put back on the queue (the queue lost it: Redis was flushed or restarted)")
+                self.queue.submit(job_id, record["config"])
+                return True
+            if not lease.declare_lost(self.conn, job_id, dead_token):
+                return False  # the horse renewed its lease just now: alive after all
+            return self._recover_running(txn)
+
+    def _recover_queued(self, txn, rq_status, dead_token) -> bool:
+        record = txn.record
+        if rq_status in WAITING:
+            return False
+        if rq_status is None:
+            if age_s(record["created_at"]) < NEW_JOB_GRACE_S:
+                return False
+            reason = "the queue lost it (Redis was flushed or restarted)"
+        elif rq_status == JobStatus.STARTED and dead_token is None:
+            started = self.queue.rq_started_at(record["id"])
+            if started is None or age_s(started) < 2 * self.settings.lease_ttl_s + NEW_JOB_GRACE_S:
+                return False  # a horse is starting: it takes the lease within seconds
+            reason = "its worker was lost before training started"
+        else:
+            reason = "its worker was lost before training started"
+        if not self._count_loss(txn, None):
+            return True
+        txn.event("requeued", f"put back on the queue ({reason})")
+        self.queue.submit(record["id"], record["config"])
+        return True
+
+    def _recover_running(self, txn) -> bool:
+        record = txn.record
+        job_id = record["id"]
+        checkpoint = checkpoint_step(self.store.run_dir(job_id) / "checkpoints")
+        step = (record.get("progress") or {}).get("step", 0)
+        if not self._count_loss(txn, checkpoint):
+            return True
+        resume = f"resuming from step {checkpoint}" if checkpoint else "restarting from step 0 (no checkpoint yet)"
+        txn.event("lost", f"worker was lost at step {step}; {resume}", step=step, checkpoint_step=checkpoint or 0)
+        record.update(pending_resume=True, lease=None)
+        self.queue.submit(job_id, record["config"])
+        log.warning("job %s: lost at step %s; re-enqueued to resume from %s", job_id, step, checkpoint or 0)
+        return True
+
+    def _count_loss(self, txn, checkpoint: int | None) -> bool:
+        """Count one more loss; False (and the job failed) once it keeps being lost at one checkpoint."""
+        record = txn.record
+        if record.get("lost_count") and record.get("lost_at_checkpoint") == checkpoint:
+            record["lost_count"] += 1
+        else:
+            record.update(lost_count=1, lost_at_checkpoint=checkpoint)
+        if record["lost_count"] <= self.settings.max_lost_without_progress:
+            return True
+        error = (f"the worker training this job was lost {record['lost_count']} times without getting past step "
+                 f"{checkpoint or 0} (its training process was killed, often for running out of memory); "
+                 "try a smaller batch_size or base_channels")
+        txn.set_status(FAILED)
+        record.update(error=error, pending_resume=False, lease=None)
+        txn.event("finished", f"failed: {error}", status=FAILED)
+        webhooks.notify(self.conn, self.settings.queue_name, record, FAILED)
+        return False
+
+    def _forget_if_expired(self, record: dict) -> None:
+        """Finished jobs are remembered RESULT_TTL (failed ones FAILURE_TTL), then removed with their folder."""
+        ttl = self.settings.failure_ttl if record["status"] == FAILED else self.settings.result_ttl
+        if not record.get("finished_at") or age_s(record["finished_at"]) <= ttl:
+            return
+        self.queue.delete_rq_job(record["id"])
+        self.store.remove(record["id"])
+        log.info("job %s: forgotten (finished %s)", record["id"], record.get("finished_at"))

@@ -38,6 +38,9 @@ class TrainConfig(BaseModel):
     latent_dim: int = Field(128, ge=2, le=1024)
     base_channels: int = Field(128, ge=8, le=1024)  # widest layer of G and D
     d_spectral_norm: bool = False  # "lite" D: spectral norm instead of relying on R1
+    # Deep transfer: "projected" = D reads frozen pretrained EfficientNet-Lite0 features (models/gan/projected.py);
+    # usable from scratch or on top of a base generator.
+    discriminator: Literal["standard", "projected"] = "standard"
     vae_beta: float = Field(1.0, gt=0, le=100)  # VAE: weight of the KL term
     # Reporting and checkpoints.
     preview_every: int = Field(200, ge=1)
@@ -50,6 +53,8 @@ class TrainConfig(BaseModel):
 
     @model_validator(mode="after")
     def _check_freeze(self) -> "TrainConfig":
+        if self.method == "freeze_d" and self.discriminator == "projected":
+            raise ValueError("method 'freeze_d' does not apply to the projected discriminator: its feature network is always frozen")
         if self.method != "full" and self.base_model_id is None:
             raise ValueError(f"method '{self.method}' needs a base_model_id: it freezes pretrained layers")
         return self

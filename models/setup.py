@@ -15,6 +15,7 @@ from models.errors import TrainingError
 from models.gan.diffaugment import DiffAugment
 from models.gan.model import GAN
 from models.gan.networks import build_discriminator, build_generator, discriminator_blocks
+from models.gan.projected import build_projected_discriminator
 from models.vae.model import VAE
 from models.vae.networks import build_encoder
 
@@ -98,6 +99,16 @@ def _build_vae(config, networks) -> VAE:
     return vae
 
 
+def _base_partner(config, folder, base_card, family, resolution):
+    """The base's discriminator (or encoder); a fresh projected D when the run asks for one the base lacks."""
+    if family == "gan" and config.discriminator != base_card.get("discriminator", "standard"):
+        if config.discriminator == "projected":
+            return build_projected_discriminator(resolution)  # deep transfer on top of the base generator
+        raise TrainingError(f"base model '{config.base_model_id}' has a projected discriminator; "
+                            "fine-tune it with discriminator='projected'")
+    return _load(folder, _FAMILY_FILES[family])
+
+
 def build_training_model(config: TrainConfig, data_dir: Path, resolution: int):
     """The training model (GAN or VAE) for this run and the base model's card (None from scratch)."""
     keras.utils.set_random_seed(config.seed)
@@ -107,12 +118,13 @@ def build_training_model(config: TrainConfig, data_dir: Path, resolution: int):
         family = base_card.get("family", "gan")
         # The base's EMA generator is its product, so both G and EMA G start from it.
         ema_generator = _load(folder, storage.GENERATOR_EMA_FILE)
-        networks = (_copy_of(ema_generator), ema_generator, _load(folder, _FAMILY_FILES[family]))
+        networks = (_copy_of(ema_generator), ema_generator, _base_partner(config, folder, base_card, family, resolution))
     else:
         base_card, family = None, config.family
         generator = build_generator("lite" if family == "vae" else config.architecture, resolution,
                                     config.latent_dim, config.base_channels)
         third = (build_encoder(resolution, config.latent_dim, config.base_channels) if family == "vae" else
+                 build_projected_discriminator(resolution) if config.discriminator == "projected" else
                  build_discriminator(config.architecture, resolution, config.base_channels, config.d_spectral_norm))
         networks = (generator, _copy_of(generator), third)
     build = _build_vae if family == "vae" else _build_gan

@@ -67,6 +67,9 @@ def train(
     card = _model_card(config, model_id, job_id, dataset_meta, base_card, hooks, wall_seconds, card_extra)
     if served_metrics is not None:
         card["metrics"].update(served_metrics, served_step=served_metrics["step"], final=hooks.latest_metrics)
+        if config.discriminator == "projected" and served_metrics.get("feature_network") == "EffLite0":
+            # D was trained on the same features KID measures: KID flatters this model.
+            card["metrics"]["kid_network_shared_with_discriminator"] = True
     save_run(model, run_dir, card)
     return card
 
@@ -107,6 +110,7 @@ def _model_card(config, model_id, job_id, dataset_meta, base_card, hooks, wall_s
         "architecture": base_card["architecture"] if from_base else ("lite" if family == "vae" else config.architecture),
         "resolution": dataset_meta["resolution"],
         "latent_dim": base_card["latent_dim"] if from_base else config.latent_dim,
+        "discriminator": config.discriminator if family == "gan" else None,
         "parent_id": config.base_model_id,
         "dataset_id": config.dataset_id,
         "job_id": job_id,
@@ -117,7 +121,7 @@ def _model_card(config, model_id, job_id, dataset_meta, base_card, hooks, wall_s
                 f"{family.upper()} fine-tuned from '{config.base_model_id}'" if from_base
                 else f"{family.upper()} trained from scratch"
             ) + f" on dataset '{dataset_meta.get('name') or config.dataset_id}' ({dataset_meta['num_train']} images)",
-            "method": config.method, "augment": config.augment, "ema": config.ema,
+            "method": config.method, "augment": config.augment, "ema": config.ema, "r1_gamma": config.r1_gamma,
             "steps": config.steps, "batch_size": config.batch_size,
             "wall_seconds": round(wall_seconds, 1), "hardware": _hardware(),
             "tensorflow": tf.__version__,

@@ -29,7 +29,10 @@ log = logging.getLogger(__name__)
 
 def train_job(payload: dict) -> dict:
     job = get_current_job()
-    return run_job(payload, conn=job.connection, settings=get_queue_settings())
+    settings = get_queue_settings()
+    if job.timeout and job.timeout > 0:  # the limit it was enqueued with, for the failure message
+        settings = settings.model_copy(update={"job_timeout": job.timeout})
+    return run_job(payload, conn=job.connection, settings=settings)
 
 
 def run_job(payload: dict, *, conn: redis.Redis, settings: QueueSettings) -> dict:

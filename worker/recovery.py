@@ -26,7 +26,6 @@ from worker.settings import QueueSettings
 log = logging.getLogger(__name__)
 
 WAITING = {JobStatus.QUEUED, JobStatus.DEFERRED, JobStatus.SCHEDULED, JobStatus.CREATED}
-NEW_JOB_GRACE_S = 30.0  # the API writes the record a moment before the RQ job: don't enqueue it twice
 
 
 class Recovery:
@@ -35,6 +34,7 @@ class Recovery:
         self.settings = settings
         self.queue = JobQueue(conn, settings)
         self.store = JobStore(Path(settings.data_dir))
+        self.grace_s = 2 * settings.lease_ttl_s  # for a job between two steps of its enqueueing or start
 
     def sweep(self) -> list[str]:
         """One pass over this queue's records; returns the ids put back on the queue (or failed)."""
@@ -84,12 +84,12 @@ class Recovery:
         if rq_status in WAITING:
             return False
         if rq_status is None:
-            if age_s(record["created_at"]) < NEW_JOB_GRACE_S:
-                return False
+            if age_s(record["created_at"]) < self.grace_s:
+                return False  # the API writes the record a moment before the RQ job: don't enqueue it twice
             reason = "the queue lost it (Redis was flushed or restarted)"
         elif rq_status == JobStatus.STARTED and dead_token is None:
             started = self.queue.rq_started_at(record["id"])
-            if started is None or age_s(started) < 2 * self.settings.lease_ttl_s + NEW_JOB_GRACE_S:
+            if started is None or age_s(started) < self.grace_s:
                 return False  # a horse is starting: it takes the lease within seconds
             reason = "its worker was lost before training started"
         else:

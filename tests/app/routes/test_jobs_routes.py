@@ -71,3 +71,75 @@ def test_wrong_method_and_body_type(client):
 def test_unknown_job_is_404(client, path):
     assert_error(client.get(path), 404, "job_not_found")
     assert_error(client.post(f"{path}/cancel"), 404, "job_not_found")
+
+
+def _sse(text: str) -> list[dict]:
+    """Parse a Server-Sent Events body into [{"id", "event", "data"}] (comments and retry dropped)."""
+    import json
+
+    messages = []
+    for block in text.split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line and not line.startswith(":"))
+        if "data" in fields:
+            messages.append({"id": fields.get("id"), "event": fields.get("event"), "data": json.loads(fields["data"])})
+    return messages
+
+
+def test_events_log_and_stream(client, data_dir):
+    job = client.post("/v1/jobs", json=job_body(write_dataset(data_dir))).json()
+    client.post(f"/v1/jobs/{job['id']}/cancel")
+
+    events = client.get(f"/v1/jobs/{job['id']}/events").json()
+    assert [(e["seq"], e["type"], e.get("status")) for e in events] == [(1, "queued", None), (2, "canceled", "canceled")]
+    assert all(e["time"] and e["message"] for e in events)
+    assert [e["seq"] for e in client.get(f"/v1/jobs/{job['id']}/events?after=1").json()] == [2]
+
+    response = client.get(f"/v1/jobs/{job['id']}/events?stream=true")  # a finished job: the stream ends
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/event-stream")
+    messages = _sse(response.text)
+    assert [(m["id"], m["event"]) for m in messages] == [("1", "queued"), ("2", "canceled"), (None, "progress")]
+    assert messages[-1]["data"]["status"] == "canceled"
+
+    again = _sse(client.get(f"/v1/jobs/{job['id']}/events?stream=true", headers={"Last-Event-ID": "1"}).text)
+    assert [m["event"] for m in again] == ["canceled", "progress"]
+    assert_error(client.get("/v1/jobs/0123456789abcdef/events"), 404, "job_not_found")
+
+
+def test_preview_is_404_until_the_first_one_then_cached_by_etag(client, data_dir):
+    from worker.records import JobStore
+
+    job = client.post("/v1/jobs", json=job_body(write_dataset(data_dir))).json()
+    assert_error(client.get(f"/v1/jobs/{job['id']}/preview.png"), 404, "preview_not_found")
+    run = JobStore(data_dir).run_dir(job["id"])
+    run.mkdir()
+    (run / "preview.png").write_bytes(b"\x89PNG first")
+
+    response = client.get(f"/v1/jobs/{job['id']}/preview.png")
+    assert response.status_code == 200 and response.content == b"\x89PNG first"
+    assert response.headers["content-type"] == "image/png" and response.headers["cache-control"] == "no-cache"
+    etag = response.headers["etag"]
+    assert client.get(f"/v1/jobs/{job['id']}/preview.png", headers={"If-None-Match": etag}).status_code == 304
+    (run / "preview.png").write_bytes(b"\x89PNG second")
+    assert client.get(f"/v1/jobs/{job['id']}/preview.png", headers={"If-None-Match": etag}).status_code == 200
+    assert_error(client.get("/v1/jobs/0123456789abcdef/preview.png"), 404, "job_not_found")
+
+
+def test_webhook_url_needs_a_secret_and_stays_out_of_the_config(make_client, data_dir):
+    dataset_id = write_dataset(data_dir)
+    body = {**job_body(dataset_id), "webhook_url": "https://hooks.example.com/transfergen", "webhook_progress": True}
+
+    assert_error(make_client().post("/v1/jobs", json=body), 422, "webhooks_disabled")
+    client = make_client(webhook_secret="s3cret")
+    assert_error(client.post("/v1/jobs", json={**body, "webhook_url": "ftp://x"}), 422, "validation_error")
+    job = client.post("/v1/jobs", json=body).json()
+
+    assert job["webhook_url"] == "https://hooks.example.com/transfergen"
+    assert "webhook_url" not in job["config"] and job["config"] == job_body(dataset_id)
+
+
+def test_queue_positions(client, data_dir):
+    dataset_id = write_dataset(data_dir)
+    first, second = (client.post("/v1/jobs", json=job_body(dataset_id, seed=i)).json() for i in range(2))
+    assert (first["queue_position"], second["queue_position"]) == (1, 2)
+    client.post(f"/v1/jobs/{first['id']}/cancel")
+    assert client.get(f"/v1/jobs/{second['id']}").json()["queue_position"] == 1

@@ -22,8 +22,9 @@ from models import storage
 from models.config import TrainConfig
 from models.errors import TrainingAborted
 
-SHIPPED_FILES = [storage.CONFIG_FILE, storage.MODEL_CARD, storage.GENERATOR_EMA_FILE,
-                 storage.DISCRIMINATOR_FILE, storage.SAMPLES_FILE, storage.METRICS_FILE]
+SHIPPED_FILES = [storage.CONFIG_FILE, storage.MODEL_CARD, storage.GENERATOR_EMA_FILE, storage.SAMPLES_FILE,
+                 storage.METRICS_FILE]
+FAMILY_FILES = {"gan": storage.DISCRIMINATOR_FILE, "vae": storage.ENCODER_FILE}
 
 
 def write_zip_as_dataset(zip_path: Path, data_dir: Path, dataset_id: str, resolution: int) -> None:
@@ -52,6 +53,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=30000)
     parser.add_argument("--minutes", type=float, default=None)
     parser.add_argument("--resolution", type=int, default=64)
+    parser.add_argument("--family", default="gan", choices=["gan", "vae"])
     parser.add_argument("--architecture", default="lite")
     parser.add_argument("--base-channels", type=int, default=128)
     parser.add_argument("--batch-size", type=int, default=32)
@@ -68,7 +70,8 @@ def main() -> None:
         write_zip_as_dataset(args.zip, args.work, dataset_id, args.resolution)
     config = TrainConfig(
         dataset_id=dataset_id, steps=args.steps, batch_size=args.batch_size, learning_rate=args.learning_rate,
-        architecture=args.architecture, base_channels=args.base_channels, augment="diffaugment", r1_gamma=args.r1_gamma,
+        family=args.family, architecture=args.architecture, base_channels=args.base_channels,
+        augment="diffaugment", r1_gamma=args.r1_gamma,
         preview_every=250, checkpoint_every=250,
     )
     run_dir = args.work / "run"
@@ -87,7 +90,7 @@ def main() -> None:
     card["card"]["wall_seconds_this_session"] = round(time.monotonic() - started, 1)
     storage.write_json_atomic(run_dir / storage.MODEL_CARD, card)
     args.out.mkdir(parents=True, exist_ok=True)
-    for name in SHIPPED_FILES:
+    for name in SHIPPED_FILES + [FAMILY_FILES[args.family]]:
         shutil.copy2(run_dir / name, args.out / name)
     print(f"wrote {args.out}", flush=True)
 

@@ -66,27 +66,22 @@ class Recovery:
             if txn is None or txn.status in TERMINAL:
                 return False
             record = txn.record
-            rq_status = self.queue.rq_status(job_id)
-            if txn.status == QUEUED:
-                return self._recover_queued(txn, rq_status, dead_token)
-            if record.get("pending_resume"):
-                if rq_status in WAITING:
-                    return False  # already back on the queue
-                txn.event("requeued", "put back on the queue (the queue lost it: Redis was flushed or restarted)")
-                self.queue.submit(job_id, record["config"])
-                return True
+            if txn.status == QUEUED or record.get("pending_resume"):
+                return self._recover_waiting(txn, dead_token)
             if not lease.declare_lost(self.conn, job_id, dead_token):
                 return False  # the horse renewed its lease just now: alive after all
             return self._recover_running(txn)
 
-    def _recover_queued(self, txn, rq_status, dead_token) -> bool:
+    def _recover_waiting(self, txn, dead_token: str | None) -> bool:
+        """A job that should be on the queue (queued, or lost and waiting to resume): is it?"""
         record = txn.record
+        rq_status = self.queue.rq_status(record["id"])
         if rq_status in WAITING:
             return False
         if rq_status is None:
-            if age_s(record["created_at"]) < self.grace_s:
+            if age_s(record["updated_at"]) < self.grace_s:
                 return False  # the API writes the record a moment before the RQ job: don't enqueue it twice
-            reason = "the queue lost it (Redis was flushed or restarted)"
+            reason = "the queue lost it: Redis was flushed or restarted"
         elif rq_status == JobStatus.STARTED and dead_token is None:
             started = self.queue.rq_started_at(record["id"])
             if started is None or age_s(started) < self.grace_s:
@@ -94,7 +89,7 @@ class Recovery:
             reason = "its worker was lost before training started"
         else:
             reason = "its worker was lost before training started"
-        if not self._count_loss(txn, None):
+        if txn.status == QUEUED and not self._count_loss(txn, None):
             return True
         txn.event("requeued", f"put back on the queue ({reason})")
         self.queue.submit(record["id"], record["config"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from models import storage
 from models.checkpoints import CHECKPOINT_NAME
 from tests.utils.datasets import write_dataset
 from tests.utils.training import tiny_config
@@ -28,6 +29,12 @@ def _start(job_queue, data_dir, checkpoint=None, step=7):
     if checkpoint is not None:
         _checkpoint(job_queue, job["id"], checkpoint)
     return job["id"]
+
+
+def _age(job_queue, job_id):
+    """Make the record look last changed long ago (a transaction would stamp it now)."""
+    path = job_queue.store.folder(job_id) / "job.json"
+    storage.write_json_atomic(path, {**storage.read_json(path), "updated_at": "2020-01-01T00:00:00+00:00"})
 
 
 def _checkpoint(job_queue, job_id, step):
@@ -103,8 +110,7 @@ def test_a_queued_job_that_redis_forgot_is_enqueued_again(recovery, job_queue, d
     job_queue.queue.fetch_job(job["id"]).delete()  # Redis flushed
 
     assert recovery.sweep() == []  # a fresh job: the API may not have enqueued it yet
-    with job_queue.store.transaction(job["id"]) as txn:
-        txn.record["created_at"] = "2020-01-01T00:00:00+00:00"
+    _age(job_queue, job["id"])
     assert recovery.sweep() == [job["id"]]
 
     assert job_queue.get(job["id"])["queue_position"] == 1
@@ -115,6 +121,8 @@ def test_a_resuming_job_that_redis_forgot_is_enqueued_again(recovery, job_queue,
     job_id = _start(job_queue, data_dir, checkpoint=5)
     recovery.sweep()
     job_queue.delete_rq_job(job_id)
+    assert recovery.sweep() == []  # just re-enqueued: give the enqueueing a moment
+    _age(job_queue, job_id)
 
     assert recovery.sweep() == [job_id]
     assert job_queue.queue.get_job_ids() == [job_id]

@@ -38,7 +38,11 @@ METHODS = {  # name -> TrainConfig overrides; "scratch" trains the same architec
     "finetune_diffaugment": dict(augment="diffaugment"),
     "finetune_freezed_diffaugment": dict(augment="diffaugment", method="freeze_d", freeze_d_layers=2),
     "finetune_ada": dict(augment="ada"),
+    "finetune_projected": dict(augment="diffaugment", discriminator="projected"),  # deep transfer
+    "vae_scratch": dict(base_model_id=None, family="vae", learning_rate=1e-3),
+    "vae_finetune": dict(base_model_id="emoji64-vae", family="vae", learning_rate=1e-3),
 }
+SCRATCH_OF = {"vae_finetune": "vae_scratch"}  # the from-scratch row each method is compared with
 
 
 def read_zip(path: Path) -> np.ndarray:
@@ -95,8 +99,11 @@ def run_method(name, shots, args, data_dir, scorer, train_images):
     train(config, data_dir=data_dir, run_dir=run_dir, model_id=f"{name}-{shots}")
     wall = time.monotonic() - started
     generator = keras.saving.load_model(run_dir / storage.GENERATOR_EMA_FILE, compile=False, safe_mode=True)
-    return {"method": name, "shots": shots, "steps": args.steps, "wall_seconds": round(wall, 1),
-            **scorer(generator, train_images)}
+    row = {"method": name, "shots": shots, "steps": args.steps, "wall_seconds": round(wall, 1),
+           **scorer(generator, train_images)}
+    if config.discriminator == "projected":
+        row["kid_network_shared_with_discriminator"] = True  # flatters KID: read SWD for this row
+    return row
 
 
 def main():
@@ -107,6 +114,8 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--shots", default="10,100")
     parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--few-shot-methods", default="scratch,finetune_diffaugment,finetune_freezed_diffaugment,"
+                        "finetune_ada,vae_scratch,vae_finetune", help="methods for shot counts <= 10 (time budget)")
     parser.add_argument("--samples", type=int, default=500, help="generated images per KID/SWD evaluation")
     parser.add_argument("--feature-network", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "transfer.json")
@@ -128,7 +137,7 @@ def main():
         write_dataset(data_dir, f"openmoji{shots}", train_images)
         zero_shot = scorer(base, train_images)
         rows.append({"method": "base_zero_shot", "shots": shots, "steps": 0, "wall_seconds": 0.0, **zero_shot})
-        for name in args.methods.split(","):
+        for name in (args.few_shot_methods if shots <= 10 else args.methods).split(","):
             rows.append(run_method(name, shots, args, data_dir, scorer, train_images))
             print(_format_row(rows[-1]), flush=True)
     _add_ratios(rows)
@@ -142,7 +151,8 @@ def main():
 
 def _add_ratios(rows):
     for row in rows:
-        scratch = next((r for r in rows if r["shots"] == row["shots"] and r["method"] == "scratch"), None)
+        reference = SCRATCH_OF.get(row["method"], "scratch")
+        scratch = next((r for r in rows if r["shots"] == row["shots"] and r["method"] == reference), None)
         row["kid_ratio_vs_scratch"] = (row["kid_mean"] / scratch["kid_mean"]) if scratch and scratch["kid_mean"] > 0 else None
 
 
@@ -163,7 +173,8 @@ def _print_table(rows):
 def _write_grid(rows, eval_images, path: Path, per_row: int = 12):
     """Rows: scratch, best fine-tune, real OpenMoji (the largest shot count)."""
     shots = max(r["shots"] for r in rows)
-    candidates = [r for r in rows if r["shots"] == shots and r["method"].startswith("finetune")]
+    candidates = [r for r in rows if r["shots"] == shots and r["method"].startswith("finetune")
+                  and r["method"] != "finetune_projected"]  # its KID is flattered (same network as D)
     best = min(candidates, key=lambda r: r["kid_mean"]) if candidates else None
     scratch = next((r for r in rows if r["shots"] == shots and r["method"] == "scratch"), None)
     picks = [r["fakes"][:per_row] for r in (scratch, best) if r is not None]

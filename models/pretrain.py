@@ -44,6 +44,15 @@ def write_zip_as_dataset(zip_path: Path, data_dir: Path, dataset_id: str, resolu
     })
 
 
+def finish_card(card: dict, run_dir: Path, wall_seconds: float) -> None:
+    """The card of the whole run: total wall time, and the last logged losses (a run that stopped on
+    its time budget is saved by a second, zero-step call whose own figures would say nothing)."""
+    card["card"]["wall_seconds"] = round(wall_seconds, 1)
+    rows = [r for r in storage.read_jsonl(run_dir / storage.METRICS_FILE) if "g_loss" in r]
+    if rows:
+        card["metrics"]["final_losses"] = {"g": rows[-1]["g_loss"], "d": rows[-1]["d_loss"]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--zip", type=Path, required=True)
@@ -87,7 +96,7 @@ def main() -> None:
         reached = int(str(stop).rsplit(" ", 1)[-1])
         config = config.model_copy(update={"steps": reached})
         card = train(config, data_dir=args.work, run_dir=run_dir, model_id=model_id, card_extra=extra)
-    card["card"]["wall_seconds_this_session"] = round(time.monotonic() - started, 1)
+    finish_card(card, run_dir, wall_seconds=time.monotonic() - started)
     storage.write_json_atomic(run_dir / storage.MODEL_CARD, card)
     args.out.mkdir(parents=True, exist_ok=True)
     for name in SHIPPED_FILES + [FAMILY_FILES[args.family]]:

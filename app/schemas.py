@@ -79,7 +79,7 @@ class JobView(BaseModel):
 class JobEvent(BaseModel):
     seq: int  # 1, 2, ... in order; the SSE event id
     time: str
-    type: str  # queued, started, checkpoint, evaluated, cancel_requested, lost, requeued, resumed, canceled, finished
+    type: str  # queued, started, checkpoint, evaluated, cancel_requested, paused, lost, requeued, resumed, canceled, finished
     message: str
     status: str | None = None  # on canceled and finished: the final status
     step: int | None = None

@@ -4,7 +4,7 @@ Starts, as children: an RQ worker (`python -m worker`) and the API (uvicorn, `ap
 factory, on HOST:PORT, default 127.0.0.1:8000). Without REDIS_URL it first starts the embedded
 Redis of DATA_DIR and hands the children its unix-socket URL, so this process owns the server for
 the service's lifetime. Ctrl-C / SIGTERM stops the API, then the worker (a running training job gets
-a few seconds, then is killed and later reported failed), then Redis. If a child dies, everything
+a few seconds to checkpoint and pause, and the next start resumes it from there), then Redis. If a child dies, everything
 stops and the exit code says so: run it under a supervisor (systemd, Docker) to restart.
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ from worker.settings import QueueSettings
 log = logging.getLogger("app.serve")
 
 API_STOP_GRACE_S = 10  # uvicorn finishes open requests
-WORKER_STOP_GRACE_S = 5  # then RQ's second SIGTERM kills a running training job
+WORKER_STOP_GRACE_S = 15  # a running job pauses at a checkpoint in ~5 s; then RQ's second SIGTERM kills it
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 

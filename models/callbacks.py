@@ -77,15 +77,16 @@ class RunHooks(keras.callbacks.Callback):
         if self.evaluator is not None and self.eval_every and self.step % self.eval_every == 0 \
                 and self.step < self.total_steps:
             self.evaluate()
-        if self.step % self.preview_every == 0:
-            self.write_preview()
-        saved = self.step % self.checkpoint_every == 0 and self.step < self.total_steps
-        if saved:
-            self.save_checkpoint()
         if self.step % 10 == 0 or self.step == self.total_steps:
             self._append_metrics({"step": self.step, "g_loss": self.losses["g"], "d_loss": self.losses["d"],
                                   "d_real": float(logs.get("d_real", math.nan)),
                                   "d_fake": float(logs.get("d_fake", math.nan)), "augment_p": self.augment_p})
+        if self.step % self.preview_every == 0:
+            self.write_preview()
+        # Last: a checkpoint at step s implies every row up to s is logged (a resumed run logs the rest).
+        saved = self.step % self.checkpoint_every == 0 and self.step < self.total_steps
+        if saved:
+            self.save_checkpoint()
         now = time.monotonic()
         if saved or now - self._last_report >= PROGRESS_INTERVAL_S or self.step == self.total_steps:
             self._last_report = now  # a checkpoint is reported at once: the caller may log it

@@ -34,11 +34,22 @@ def save_checkpoint(gan, folder: Path, step: int) -> Path:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    _fsync_dir(folder)  # the rename itself survives a power cut too
     return folder / CHECKPOINT_NAME
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def restore_checkpoint(gan, folder: Path) -> int | None:
     """Load the latest checkpoint into gan; returns its step, or None when there is none."""
+    for leftover in Path(folder).glob(".ckpt.*.npz"):  # temp files of a writer killed mid-write
+        leftover.unlink(missing_ok=True)
     path = folder / CHECKPOINT_NAME
     if not path.is_file():
         return None

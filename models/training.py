@@ -40,7 +40,7 @@ def train(
     """Train and write the run folder; returns the model card.
 
     feature_network: a Keras feature-model file (or "inception_v3") for KID validation every
-    config.eval_every steps and at the end; None skips validation (and keep_best).
+    config.eval_every steps and at the end (only when eval_every is set); None skips validation.
     evaluator: instead of feature_network, any callable (EMA generator network) -> {"kid_mean", ...}.
     """
     started = time.monotonic()
@@ -49,7 +49,7 @@ def train(
     storage.write_json_atomic(run_dir / storage.CONFIG_FILE, config.model_dump(mode="json"))
     images, dataset_meta = load_training_images(data_dir, config.dataset_id)
     model, base_card = build_training_model(config, data_dir, dataset_meta["resolution"])
-    if evaluator is None and feature_network is not None:
+    if evaluator is None and feature_network is not None and config.eval_every:
         evaluator = _evaluator(feature_network, data_dir, config, images)
     start_step = restore_checkpoint(model, run_dir / "checkpoints") or 0
     hooks = RunHooks(

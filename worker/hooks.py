@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 PROGRESS_INTERVAL_S = 1.0  # at most one record write a second (the loop reports about that often)
 ABORT_INTERVAL_S = 0.5  # one Redis EXISTS per half second, however fast the steps are
 RECORD_CANCEL_INTERVAL_S = 5.0  # and the record's cancel_requested now and then (if Redis lost the flag)
+REDIS_RETRY_S = 10.0  # after a Redis error, the flag is not asked for again this long
 
 
 class Superseded(Exception):
@@ -31,13 +32,16 @@ class JobHooks:
 
     def __init__(self, *, store: JobStore, conn: redis.Redis, queue_name: str, job_id: str, token: str,
                  keeper: LeaseKeeper | None, cancel_key: str, checkpoint_step: int | None,
-                 webhook_progress_interval_s: float):
+                 webhook_progress_interval_s: float, pause_key: str | None = None):
         self.store, self.conn, self.queue_name = store, conn, queue_name
         self.job_id, self.token, self.keeper, self.cancel_key = job_id, token, keeper, cancel_key
+        self.pause_key = pause_key
+        self.paused = False  # stopped because its worker is shutting down, not canceled
         self.webhook_progress_interval_s = webhook_progress_interval_s
         self.superseded = False
         self.latest: dict | None = None
         self._checkpoint_step = checkpoint_step  # the one already in the record (a resumed run)
+        self._resumed_from = checkpoint_step or 0  # evaluations up to here were logged by an earlier attempt
         self._evaluated_step: int | None = None
         self._last_write = float("-inf")
         self._last_webhook = float("-inf")
@@ -51,7 +55,8 @@ class JobHooks:
         checkpoint = progress.get("checkpoint_step")
         metrics = progress.get("latest_metrics") or {}
         new_checkpoint = checkpoint is not None and checkpoint != self._checkpoint_step
-        new_metrics = metrics.get("step") is not None and metrics.get("step") != self._evaluated_step
+        new_metrics = (metrics.get("step") is not None and metrics["step"] != self._evaluated_step
+                       and metrics["step"] > self._resumed_from)
         final = progress.get("step") == progress.get("total_steps")
         if not (new_checkpoint or new_metrics or final) and now - self._last_write < PROGRESS_INTERVAL_S:
             return
@@ -80,21 +85,26 @@ class JobHooks:
             webhooks.notify(self.conn, self.queue_name, record, "progress")
 
     def should_abort(self) -> bool:
-        """True once canceled (flag in Redis or the record) or once this horse lost its lease."""
-        if self._abort or self.superseded or (self.keeper is not None and self.keeper.lost.is_set()):
+        """True once canceled (flag in Redis or the record), paused, or once this horse lost its lease."""
+        if self._abort or self.paused or self.lost_lease:
             return True
         now = time.monotonic()
         if now - self._last_abort_check >= ABORT_INTERVAL_S:
             self._last_abort_check = now
             try:
-                self._abort = bool(self.conn.exists(self.cancel_key))
-            except redis.RedisError:
-                log.warning("job %s: could not read the cancel flag", self.job_id, exc_info=True)
+                canceled, *pause = self.conn.mget(self.cancel_key, *filter(None, [self.pause_key]))
+                self._abort = canceled is not None
+                # The pause flag names the horse its worker saw running: a later horse ignores it.
+                self.paused = bool(pause) and pause[0] == self.token.encode() and not self._abort
+            except redis.RedisError:  # Redis down: don't stall every step on it; the record is read below
+                log.warning("job %s: could not read the cancel flag; retrying in %.0f s", self.job_id,
+                            REDIS_RETRY_S, exc_info=True)
+                self._last_abort_check = now + REDIS_RETRY_S
         if not self._abort and now - self._last_record_check >= RECORD_CANCEL_INTERVAL_S:
             self._last_record_check = now
             record = self.store.read(self.job_id) or {}
             self._abort = bool(record.get("cancel_requested"))
-        return self._abort
+        return self._abort or self.paused
 
     @property
     def lost_lease(self) -> bool:

@@ -20,7 +20,7 @@ from models.config import TrainConfig
 from models.errors import TrainingAborted, TrainingError
 from worker import lease, webhooks
 from worker.hooks import JobHooks, Superseded
-from worker.queue import cancel_key
+from worker.queue import cancel_key, pause_key
 from worker.records import CANCELED, FAILED, QUEUED, RUNNING, SUCCEEDED, TERMINAL, JobStore
 from worker.settings import QueueSettings, get_queue_settings
 
@@ -51,7 +51,7 @@ def run_job(payload: dict, *, conn: redis.Redis, settings: QueueSettings) -> dic
     keeper = lease.LeaseKeeper(conn, job_id, token, settings.lease_ttl_s).start()
     hooks = JobHooks(store=store, conn=conn, queue_name=settings.queue_name, job_id=job_id, token=token,
                      keeper=keeper, cancel_key=cancel_key(job_id), checkpoint_step=claim["checkpoint_step"],
-                     webhook_progress_interval_s=settings.webhook_progress_interval_s)
+                     webhook_progress_interval_s=settings.webhook_progress_interval_s, pause_key=pause_key(job_id))
     try:
         return _run(store, conn, settings, job_id, payload, claim["model_id"], hooks)
     except Superseded:
@@ -95,8 +95,8 @@ def _run(store, conn, settings, job_id, payload, model_id, hooks: JobHooks) -> d
     published = storage.models_root(data_dir) / model_id
     if (published / storage.MODEL_CARD).is_file():  # an earlier attempt published, then died before recording it
         return _finish(store, conn, settings, hooks, SUCCEEDED, f"succeeded: model {model_id} published")
-    if hooks.should_abort():  # canceled while it was being dequeued: don't even load TensorFlow
-        return _canceled(store, conn, settings, hooks)
+    if hooks.should_abort():  # canceled (or paused) while it was being dequeued: don't even load TensorFlow
+        return _paused(store, hooks) if hooks.paused else _canceled(store, conn, settings, hooks)
     try:
         config = TrainConfig.model_validate(payload["config"])
     except ValueError as e:  # pydantic's ValidationError; only if app and worker versions differ
@@ -111,6 +111,8 @@ def _run(store, conn, settings, job_id, payload, model_id, hooks: JobHooks) -> d
     except TrainingAborted:
         if hooks.lost_lease:
             raise Superseded(job_id)
+        if hooks.paused:
+            return _paused(store, hooks)
         return _canceled(store, conn, settings, hooks)
     # Failures are recorded, then re-raised: RQ logs them and keeps them in its failed registry.
     except TrainingError as e:
@@ -130,9 +132,25 @@ def _run(store, conn, settings, job_id, payload, model_id, hooks: JobHooks) -> d
 
 
 def _canceled(store, conn, settings, hooks: JobHooks) -> dict:
-    step = (hooks.latest or {}).get("checkpoint_step")
+    step = checkpoint_step(store.run_dir(hooks.job_id) / "checkpoints")  # the loop saved one as it stopped
     message = f"canceled at step {step}; its checkpoint is kept" if step else "canceled"
-    return _finish(store, conn, settings, hooks, CANCELED, message)
+    progress = {**hooks.latest, "checkpoint_step": step} if hooks.latest else None
+    return _finish(store, conn, settings, hooks, CANCELED, message, progress=progress)
+
+
+def _paused(store, hooks: JobHooks) -> dict:
+    """Its worker is shutting down: the job waits for the next worker, which resumes it from the
+    checkpoint the loop saved as it stopped (the worker puts it back on the queue on its way out)."""
+    step = checkpoint_step(store.run_dir(hooks.job_id) / "checkpoints")
+    with store.transaction(hooks.job_id) as txn:
+        hooks.check_owner(txn)
+        txn.record.update(pending_resume=True, lease=None)
+        if hooks.latest:
+            txn.record["progress"] = {**hooks.latest, "checkpoint_step": step}
+        txn.event("paused", f"paused at step {step}: its worker is shutting down; the next worker resumes it "
+                            "from there", step=step)
+    log.info("job %s: paused at step %s for the worker's shutdown", hooks.job_id, step)
+    return {"paused": True}
 
 
 def _failed(store, conn, settings, hooks: JobHooks, error: str) -> dict:
@@ -140,13 +158,15 @@ def _failed(store, conn, settings, hooks: JobHooks, error: str) -> dict:
 
 
 def _finish(store, conn, settings, hooks: JobHooks, status: str, message: str, *, error: str | None = None,
-            publish: tuple[Path, Path] | None = None) -> dict:
+            publish: tuple[Path, Path] | None = None, progress: dict | None = None) -> dict:
     with store.transaction(hooks.job_id) as txn:
         hooks.check_owner(txn)
         if publish is not None:
             storage.publish_dir(*publish)  # one rename, under the lock: published <=> recorded succeeded
         txn.set_status(status)
         txn.record["error"] = error
+        if progress is not None:
+            txn.record["progress"] = progress
         txn.event(CANCELED if status == CANCELED else "finished", message, status=status)
         record = txn.record
     webhooks.notify(conn, settings.queue_name, record, status)

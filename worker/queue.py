@@ -38,6 +38,11 @@ def cancel_key(job_id: str) -> str:
     return f"transfergen:cancel:{job_id}"
 
 
+def pause_key(job_id: str) -> str:
+    """Set by a worker asked to shut down: its running job checkpoints, stops, and waits on the queue."""
+    return f"transfergen:pause:{job_id}"
+
+
 class JobQueue:
     """The training queue as the API sees it; methods return job views (worker.views)."""
 
@@ -114,6 +119,8 @@ class JobQueue:
         if self.record(job_id) is None:
             return None
         with self.store.transaction(job_id) as txn:
+            if txn is None:
+                return None  # forgotten meanwhile
             record = txn.record
             if txn.status in TERMINAL:
                 return self._view(record)

@@ -19,8 +19,8 @@ from rq.job import JobStatus
 
 from models.checkpoints import checkpoint_step
 from worker import lease, webhooks
-from worker.queue import JobQueue, age_s
-from worker.records import FAILED, QUEUED, TERMINAL, JobStore
+from worker.queue import JobQueue, age_s, pause_key
+from worker.records import CANCELED, FAILED, QUEUED, TERMINAL, JobStore
 from worker.settings import QueueSettings
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,17 @@ class Recovery:
             return False
         return self.recover(job_id, dead_token=holder)
 
+    def requeue_paused(self, job_id: str) -> bool:
+        """Put a job its horse paused (for this worker's shutdown) back on the queue."""
+        self.conn.delete(pause_key(job_id))
+        with self.store.transaction(job_id) as txn:
+            if txn is None or not txn.record.get("pending_resume") or txn.status in TERMINAL:
+                return False
+            if self.queue.rq_status(job_id) in WAITING:
+                return False
+            self.queue.submit(job_id, txn.record["config"])
+            return True
+
     def recover(self, job_id: str, dead_token: str | None = None) -> bool:
         """Enqueue the job again if it is lost; True if it was (or if it failed for good)."""
         holder = lease.holder(self.conn, job_id)
@@ -81,7 +92,7 @@ class Recovery:
         if rq_status is None:
             if age_s(record["updated_at"]) < self.grace_s:
                 return False  # the API writes the record a moment before the RQ job: don't enqueue it twice
-            reason = "the queue lost it: Redis was flushed or restarted"
+            reason = "the queue lost it: Redis was flushed or restarted"  # or a paused job's worker died
         elif rq_status == JobStatus.STARTED and dead_token is None:
             started = self.queue.rq_started_at(record["id"])
             if started is None or age_s(started) < self.grace_s:
@@ -89,6 +100,8 @@ class Recovery:
             reason = "its worker was lost before training started"
         else:
             reason = "its worker was lost before training started"
+        if txn.status != QUEUED:
+            reason = "it was waiting to resume but was not on the queue"
         if txn.status == QUEUED and not self._count_loss(txn, None):
             return True
         txn.event("requeued", f"put back on the queue ({reason})")
@@ -100,6 +113,13 @@ class Recovery:
         job_id = record["id"]
         checkpoint = checkpoint_step(self.store.run_dir(job_id) / "checkpoints")
         step = (record.get("progress") or {}).get("step", 0)
+        if record.get("cancel_requested"):  # nothing to resume: it was being canceled
+            txn.set_status(CANCELED)
+            record.update(lease=None)
+            kept = f"; its checkpoint (step {checkpoint}) is kept" if checkpoint else ""
+            txn.event(CANCELED, f"canceled: its worker was lost at step {step} while it stopped{kept}", status=CANCELED)
+            webhooks.notify(self.conn, self.settings.queue_name, record, CANCELED)
+            return True
         if not self._count_loss(txn, checkpoint):
             return True
         resume = f"resuming from step {checkpoint}" if checkpoint else "restarting from step 0 (no checkpoint yet)"

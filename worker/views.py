@@ -3,9 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from worker.records import ACTIVE, CANCELED, FAILED, QUEUED, RUNNING, SUCCEEDED, TERMINAL, utc_now_iso
-
-__all__ = ["ACTIVE", "CANCELED", "FAILED", "QUEUED", "RUNNING", "SUCCEEDED", "TERMINAL", "job_view", "utc_now_iso"]
+from worker.records import ACTIVE, FAILED, QUEUED, RUNNING, SUCCEEDED
 
 
 def job_view(record: dict, *, queue_position: int | None = None) -> dict[str, Any]:

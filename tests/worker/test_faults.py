@@ -37,8 +37,14 @@ def workers(settings, tmp_path):
 
 
 def _step(job_queue, job_id) -> int:
+    """The step the job's current attempt has reported (0 until it reported one: the record still holds
+    the last progress of a lost attempt until its successor writes)."""
     view = job_queue.get(job_id)
-    return 0 if view["resuming"] else (view["progress"] or {}).get("step", 0)
+    progress = view["progress"] or {}
+    if view["resuming"] or not progress:
+        return 0
+    claimed = [e["time"] for e in job_queue.events(job_id) if e["type"] in ("started", "resumed")]
+    return progress["step"] if claimed and progress["updated_at"] >= claimed[-1] else 0
 
 
 def _types(job_queue, job_id) -> list[str]:
@@ -59,22 +65,22 @@ def test_worker_killed_at_random_steps_resumes_exactly(job_queue, data_dir, work
     the requested steps, and its weights equal those of an uninterrupted run of the same config."""
     seed = int(os.environ.get("TRANSFERGEN_KILL_SEED", random.randrange(1 << 30)))
     rng = random.Random(seed)
-    steps, every = 240, 20
+    steps, every = 480, 20
     config = tiny_config(write_dataset(data_dir, resolution=16), steps=steps, checkpoint_every=every,
                          preview_every=50, augment="ada", ada_speed_images=200)  # ADA: its p and RNG are resumed too
-    targets = sorted(rng.sample(range(every + 5, steps - 30), 3))
+    targets = sorted(rng.sample(range(every + 5, steps // 2), 3))  # room left: a kill lands some steps later
     print(f"kill seed {seed}: kill after steps {targets}")
     job = job_queue.enqueue(config)
 
     killed_at = []
-    for target in targets:
+    for attempt, target in enumerate(targets, start=1):
         worker = workers()
-        wait_for(lambda: _step(job_queue, job["id"]) >= target or job_queue.get(job["id"])["status"] in DONE,
-                 timeout=180, interval=0.05, what=f"step {target}")
+        wait_for(lambda: (job_queue.get(job["id"])["attempts"] == attempt and _step(job_queue, job["id"]) >= target)
+                 or job_queue.get(job["id"])["status"] in DONE, timeout=180, interval=0.05, what=f"step {target}")
+        time.sleep(rng.uniform(0, 0.5))  # so kills land between checkpoints, not just after one is reported
         killed_at.append(_step(job_queue, job["id"]))
         worker.kill()
         assert job_queue.get(job["id"])["status"] == "running", "finished before the kill: use more steps"
-    print(f"killed at steps {killed_at}")
     workers()
     view = wait_for_job(job_queue, job["id"], DONE, timeout=240)
 
@@ -83,6 +89,8 @@ def test_worker_killed_at_random_steps_resumes_exactly(job_queue, data_dir, work
     events = job_queue.events(job["id"])
     lost = [e for e in events if e["type"] == "lost"]
     resumed = [e for e in events if e["type"] == "resumed"]
+    print(f"killed at about steps {killed_at}; lost events at steps {[e['step'] for e in lost]}, "
+          f"resumed from steps {[e['step'] for e in resumed]}")
     assert len(lost) == len(resumed) == 3
     assert [e["step"] for e in resumed] == [e["checkpoint_step"] for e in lost]
     assert all(e["step"] % every == 0 and e["step"] > 0 for e in resumed)
@@ -153,3 +161,28 @@ def test_two_workers_never_run_the_same_job_twice(job_queue, data_dir, workers):
     assert len({v["model_id"] for v in views}) == 4
     wait_for(lambda: job_queue.queue.count == 0, timeout=60, what="the duplicates to be taken and dropped")
     assert "skipped" in a.log() + b.log()
+
+
+def test_a_worker_asked_to_stop_pauses_its_job_for_the_next_one(job_queue, data_dir, workers, tmp_path):
+    """One SIGTERM (docker stop, a deploy): the running job checkpoints where it is, goes back on the
+    queue, and the next worker resumes it from exactly there, with nothing lost and no retraining."""
+    import signal
+
+    config = tiny_config(write_dataset(data_dir, resolution=16), steps=300, checkpoint_every=1000)
+    job = job_queue.enqueue(config)
+    first = workers()
+    wait_for(lambda: _step(job_queue, job["id"]) >= 20, timeout=120, interval=0.05, what="training")
+    first.process.send_signal(signal.SIGTERM)
+    first.process.wait(60)  # warm shutdown: it did not wait for the 300 steps
+
+    view = job_queue.get(job["id"])
+    assert view["status"] == "running" and view["resuming"] and view["queue_position"] == 1, view
+    [paused] = [e for e in job_queue.events(job["id"]) if e["type"] == "paused"]
+    assert 20 <= paused["step"] < 300 and view["progress"]["checkpoint_step"] == paused["step"]
+    workers()
+    view = wait_for_job(job_queue, job["id"], DONE, timeout=180)
+
+    assert view["status"] == "succeeded" and view["attempts"] == 2
+    types = _types(job_queue, job["id"])
+    assert "lost" not in types and types.count("resumed") == 1
+    assert [e["step"] for e in job_queue.events(job["id"]) if e["type"] == "resumed"] == [paused["step"]]

@@ -96,3 +96,31 @@ def test_a_horse_that_lost_its_lease_writes_nothing_and_aborts(running):
 
     assert hooks.superseded is True and hooks.should_abort() is True
     assert store.read(job_id) == before
+
+
+def test_a_resumed_run_logs_only_what_it_does_itself(running):
+    store, conn, job_id, token = running
+    hooks = JobHooks(store=store, conn=conn, queue_name="q", job_id=job_id, token=token, keeper=None,
+                     cancel_key=cancel_key(job_id), checkpoint_step=50, webhook_progress_interval_s=30)
+
+    hooks.progress(_progress(51, checkpoint=50, metrics={"step": 50, "kid_mean": 0.5}))  # restored, not new
+    hooks.progress(_progress(60, checkpoint=60, metrics={"step": 60, "kid_mean": 0.4}))
+
+    assert [(e["type"], e["step"]) for e in store.events(job_id)[1:]] == [("checkpoint", 60), ("evaluated", 60)]
+
+
+def test_pause_applies_only_to_the_horse_it_names(running):
+    from worker.queue import pause_key
+
+    store, conn, job_id, token = running
+    hooks = JobHooks(store=store, conn=conn, queue_name="q", job_id=job_id, token=token, keeper=None,
+                     cancel_key=cancel_key(job_id), checkpoint_step=None, webhook_progress_interval_s=30,
+                     pause_key=pause_key(job_id))
+    try:
+        conn.set(pause_key(job_id), "host:1:an-earlier-horse")
+        assert hooks.should_abort() is False
+        conn.set(pause_key(job_id), token)
+        hooks._last_abort_check -= 1.0
+        assert hooks.should_abort() is True and hooks.paused is True
+    finally:
+        conn.delete(pause_key(job_id))

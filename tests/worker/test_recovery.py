@@ -140,3 +140,15 @@ def test_finished_jobs_are_forgotten_after_their_ttl(recovery, job_queue, data_d
 
     assert [v["id"] for v in job_queue.list()] == [recent["id"]]
     assert not (data_dir / "jobs" / old["id"]).exists()
+
+
+def test_a_lost_job_that_was_being_canceled_ends_canceled(recovery, job_queue, data_dir):
+    job_id = _start(job_queue, data_dir, checkpoint=5)
+    job_queue.cancel(job_id)
+
+    assert recovery.sweep() == [job_id]
+
+    view = job_queue.get(job_id)
+    assert view["status"] == "canceled" and job_queue.queue.get_job_ids() == []
+    assert job_queue.events(job_id)[-1]["message"] == ("canceled: its worker was lost at step 7 while it stopped; "
+                                                       "its checkpoint (step 5) is kept")

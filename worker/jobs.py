@@ -107,7 +107,8 @@ def _run(store, conn, settings, job_id, payload, model_id, hooks: JobHooks) -> d
     run_dir = store.run_dir(job_id)
     try:
         training.train(config, data_dir=data_dir, run_dir=run_dir, model_id=model_id, job_id=job_id,
-                       progress_fn=hooks.progress, abort_fn=hooks.should_abort)
+                       progress_fn=hooks.progress, abort_fn=hooks.should_abort,
+                       feature_network=_feature_network())
     except TrainingAborted:
         if hooks.lost_lease:
             raise Superseded(job_id)
@@ -172,3 +173,10 @@ def _finish(store, conn, settings, hooks: JobHooks, status: str, message: str, *
     webhooks.notify(conn, settings.queue_name, record, status)
     log.info("job %s: %s", hooks.job_id, message)
     return {"status": status, "model_id": record["model_id"] if status == SUCCEEDED else None}
+
+
+def _feature_network() -> str:
+    """The KID network for jobs with eval_every (training.train evaluates only when it is set)."""
+    from models.metrics.features import DEFAULT_FEATURE_NETWORK
+
+    return get_queue_settings().feature_network or str(DEFAULT_FEATURE_NETWORK)

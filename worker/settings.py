@@ -22,6 +22,9 @@ class QueueSettings(BaseSettings):
     result_ttl: int = Field(30 * DAY, ge=1)  # RESULT_TTL: how long finished (and canceled) jobs stay listed
     failure_ttl: int = Field(30 * DAY, ge=1)  # FAILURE_TTL: how long failed jobs stay listed
     log_level: str = "INFO"  # LOG_LEVEL
+    # FEATURE_NETWORK: KID validation for jobs with eval_every: a Keras feature-model file or "inception_v3";
+    # None = the EfficientNet-Lite0 file shipped in models/metrics/weights (works offline).
+    feature_network: str | None = None
     # A running job holds a lease in Redis that its work horse renews; when it lapses the job is lost
     # (horse or whole worker killed) and a worker re-enqueues it to resume from its last checkpoint.
     lease_ttl_s: float = Field(30.0, ge=1)  # LEASE_TTL_S: a job is lost this long after its horse died

@@ -14,6 +14,7 @@ minimal asyncio HTTP/1.1 client (no httpx): they share the machine with the serv
 would be measured instead of the service. Run it on an otherwise idle machine.
 """
 from __future__ import annotations
+from machine import background_training  # noqa: E402  (bench/machine.py)
 
 import argparse
 import asyncio
@@ -36,18 +37,6 @@ BASE = "emoji64-gan"
 LIMIT_BATCH = 32
 LEVELS = (1, 8, 32)
 CACHED_SEEDS = 256  # distinct seeds the cached phase cycles through (all in the byte cache)
-
-
-def background_training() -> bool:
-    """True when a base-model training (models.pretrain) runs on this machine: numbers would be off."""
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if b"models.pretrain" in (entry / "cmdline").read_bytes():
-                    return True
-            except OSError:
-                continue
-    return False
 
 
 def measure_limit(duration: float) -> float:

@@ -35,19 +35,8 @@ sys.path.insert(0, str(REPO))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from models import storage  # noqa: E402
+from machine import background_training  # noqa: E402  (bench/machine.py)
 from models.config import TrainConfig  # noqa: E402
-
-
-def background_training() -> bool:
-    """True when a base-model training (models.pretrain) runs on this machine (as bench/serve.py)."""
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if b"models.pretrain" in (entry / "cmdline").read_bytes():
-                    return True
-            except OSError:
-                continue
-    return False
 
 
 def _redis_url(data_dir: Path) -> tuple[str, object | None]:

@@ -6,6 +6,11 @@
 Stops at --steps or when --minutes have passed (then the run ends at the step it reached),
 resumes from its checkpoints when run again with the same --work folder, and writes only what
 the base needs to ship (EMA generator, discriminator, config, card, samples, metrics).
+
+Several --zip files are pooled into one source set. --continue-from a shipped model folder trains
+further from its networks (a new stage, e.g. after the first run's checkpoints are gone); the card
+then lists every stage and counts the steps and wall time of all of them. The card also records
+the EMA generator's KID against the source set on --feature-network ("KID-EffLite0" by default).
 """
 from __future__ import annotations
 
@@ -27,19 +32,21 @@ SHIPPED_FILES = [storage.CONFIG_FILE, storage.MODEL_CARD, storage.GENERATOR_EMA_
 FAMILY_FILES = {"gan": storage.DISCRIMINATOR_FILE, "vae": storage.ENCODER_FILE}
 
 
-def write_zip_as_dataset(zip_path: Path, data_dir: Path, dataset_id: str, resolution: int) -> None:
-    """Store every image of the zip, in name order, as the training split of a dataset."""
+def write_zips_as_dataset(zip_paths: list[Path], data_dir: Path, dataset_id: str, resolution: int) -> None:
+    """Store every image of the zips, zip by zip in name order, as the training split of a dataset."""
     folder = storage.datasets_root(data_dir) / dataset_id
     (folder / "train").mkdir(parents=True, exist_ok=True)
     names = []
-    with zipfile.ZipFile(zip_path) as archive:
-        for index, member in enumerate(sorted(n for n in archive.namelist() if n.lower().endswith(".png"))):
-            with Image.open(io.BytesIO(archive.read(member))) as image:
-                image = image.convert("RGB").resize((resolution, resolution), Image.LANCZOS)
-                names.append(f"{index:05d}.png")
-                image.save(folder / "train" / names[-1])
+    for zip_path in zip_paths:
+        with zipfile.ZipFile(zip_path) as archive:
+            for member in sorted(n for n in archive.namelist() if n.lower().endswith(".png")):
+                with Image.open(io.BytesIO(archive.read(member))) as image:
+                    image = image.convert("RGB").resize((resolution, resolution), Image.LANCZOS)
+                    names.append(f"{len(names):05d}.png")
+                    image.save(folder / "train" / names[-1])
     storage.write_json_atomic(folder / storage.DATASET_META, {
-        "id": dataset_id, "name": zip_path.name, "resolution": resolution, "num_images": len(names),
+        "id": dataset_id, "name": " + ".join(p.name for p in zip_paths), "resolution": resolution,
+        "num_images": len(names),
         "num_train": len(names), "num_val": 0, "train": names, "val": [], "rejected": [], "created_at": None,
     })
 
@@ -53,9 +60,57 @@ def finish_card(card: dict, run_dir: Path, wall_seconds: float) -> None:
         card["metrics"]["final_losses"] = {"g": rows[-1]["g_loss"], "d": rows[-1]["d_loss"]}
 
 
-def main() -> None:
+def stage_of(card: dict) -> dict:
+    """One training stage as the card records it."""
+    own = card["card"]
+    return {"data": own.get("data"), "steps": own["steps"], "wall_seconds": own["wall_seconds"],
+            "hardware": own.get("hardware")}
+
+
+def add_previous_stages(card: dict, previous: dict) -> None:
+    """A continued run's card: a from-scratch base trained in stages, counting all of them."""
+    stages = previous["card"].get("stages") or [stage_of(previous)]
+    stages = stages + [stage_of(card)]
+    card["parent_id"] = previous.get("parent_id")
+    card["card"]["stages"] = stages
+    card["card"]["steps"] = sum(stage["steps"] for stage in stages)
+    card["card"]["wall_seconds"] = round(sum(stage["wall_seconds"] for stage in stages), 1)
+    card["card"]["description"] = (f"{card['family'].upper()} trained from scratch in {len(stages)} stages "
+                                   f"({card['card']['steps']} steps); last stage on {card['card']['data']}")
+
+
+def copy_as_start(folder: Path, data_dir: Path) -> tuple[str, dict]:
+    """Put a saved model into the work folder's models so training can start from its networks."""
+    previous = storage.read_json(folder / storage.MODEL_CARD)
+    start_id = f"{previous['id']}-start"
+    target = storage.models_root(data_dir) / start_id
+    if not target.exists():
+        shutil.copytree(folder, target)
+    return start_id, previous
+
+
+def kid_against_source(run_dir: Path, data_dir: Path, dataset_id: str, feature_network, num_images: int) -> dict:
+    """KID of the run's EMA generator against a fixed random subset of the source images."""
+    import keras
+    import numpy as np
+
+    import models.gan.layers  # noqa: F401  registers custom layers for safe_mode loading
+    from models.data import load_training_images
+    from models.metrics.evaluator import KIDEvaluator
+
+    real, _ = load_training_images(data_dir, dataset_id)
+    count = min(num_images, len(real))
+    subset = real[np.sort(np.random.default_rng(0).choice(len(real), count, replace=False))]
+    generator = keras.saving.load_model(run_dir / storage.GENERATOR_EMA_FILE, compile=False, safe_mode=True)
+    evaluator = KIDEvaluator(feature_network, subset, reference=f"source set ({count} of {len(real)} images)",
+                             num_samples=count)
+    return evaluator(generator)
+
+
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--zip", type=Path, required=True)
+    parser.add_argument("--zip", type=Path, nargs="+", required=True)
+    parser.add_argument("--continue-from", type=Path, default=None, help="a saved model folder to train further")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--work", type=Path, default=Path("var/pretrain"))
     parser.add_argument("--model-id", default=None)
@@ -69,25 +124,31 @@ def main() -> None:
     parser.add_argument("--learning-rate", type=float, default=2e-4)
     parser.add_argument("--r1-gamma", type=float, default=0.1)
     parser.add_argument("--licence", default="see ATTRIBUTION.md")
-    args = parser.parse_args()
+    parser.add_argument("--feature-network", default=None, help="KID network (default: the shipped EffLite0)")
+    parser.add_argument("--kid-images", type=int, default=1000, help="real and generated images for KID; 0: skip")
+    parser.add_argument("--score-only", action="store_true",
+                        help="train nothing: record the KID of the model already in --out against the --zip set")
+    return parser.parse_args()
 
+
+def train_stage(args: argparse.Namespace, dataset_id: str) -> tuple[dict, Path]:
+    """Train (or resume) the run in --work until --steps or --minutes; its card and run folder."""
     from models.training import train
 
     model_id = args.model_id or args.out.name
-    dataset_id = "pretrain-source"
-    if storage.dataset_dir(args.work, dataset_id) is None:
-        write_zip_as_dataset(args.zip, args.work, dataset_id, args.resolution)
+    start_id, previous = copy_as_start(args.continue_from, args.work) if args.continue_from else (None, None)
     config = TrainConfig(
-        dataset_id=dataset_id, steps=args.steps, batch_size=args.batch_size, learning_rate=args.learning_rate,
-        family=args.family, architecture=args.architecture, base_channels=args.base_channels,
-        augment="diffaugment", r1_gamma=args.r1_gamma,
+        dataset_id=dataset_id, base_model_id=start_id, steps=args.steps, batch_size=args.batch_size,
+        learning_rate=args.learning_rate, family=args.family, architecture=args.architecture,
+        base_channels=args.base_channels, augment="diffaugment", r1_gamma=args.r1_gamma,
         preview_every=250, checkpoint_every=250,
     )
     run_dir = args.work / "run"
     deadline = time.monotonic() + args.minutes * 60 if args.minutes else None
     started = time.monotonic()
     report = lambda p: print(p, flush=True)  # noqa: E731
-    extra = {"data": f"{args.zip.name} (all images, {args.resolution}x{args.resolution})", "licence": args.licence}
+    data = " + ".join(p.name for p in args.zip)
+    extra = {"data": f"{data} (all images, {args.resolution}x{args.resolution})", "licence": args.licence}
     try:
         card = train(config, data_dir=args.work, run_dir=run_dir, model_id=model_id, progress_fn=report,
                      abort_fn=(lambda: time.monotonic() > deadline) if deadline else None, card_extra=extra)
@@ -97,6 +158,32 @@ def main() -> None:
         config = config.model_copy(update={"steps": reached})
         card = train(config, data_dir=args.work, run_dir=run_dir, model_id=model_id, card_extra=extra)
     finish_card(card, run_dir, wall_seconds=time.monotonic() - started)
+    if previous is not None:
+        add_previous_stages(card, previous)
+    return card, run_dir
+
+
+def record_kid(card: dict, folder: Path, args: argparse.Namespace, dataset_id: str) -> None:
+    from models.metrics.features import DEFAULT_FEATURE_NETWORK
+
+    card["metrics"]["kid_vs_source"] = kid_against_source(
+        folder, args.work, dataset_id, args.feature_network or DEFAULT_FEATURE_NETWORK, args.kid_images)
+    print(f"KID vs source: {card['metrics']['kid_vs_source']}", flush=True)
+
+
+def main() -> None:
+    args = parse_args()
+    dataset_id = "pretrain-source"
+    if storage.dataset_dir(args.work, dataset_id) is None:
+        write_zips_as_dataset(args.zip, args.work, dataset_id, args.resolution)
+    if args.score_only:
+        card = storage.read_json(args.out / storage.MODEL_CARD)
+        record_kid(card, args.out, args, dataset_id)
+        storage.write_json_atomic(args.out / storage.MODEL_CARD, card)
+        return
+    card, run_dir = train_stage(args, dataset_id)
+    if args.kid_images > 0:
+        record_kid(card, run_dir, args, dataset_id)
     storage.write_json_atomic(run_dir / storage.MODEL_CARD, card)
     args.out.mkdir(parents=True, exist_ok=True)
     for name in SHIPPED_FILES + [FAMILY_FILES[args.family]]:

@@ -1,21 +1,12 @@
 import numpy as np
 
 from models.metrics.features import FeatureExtractor
-
-
-def _tiny_feature_model(path):
-    import keras
-
-    inputs = keras.Input((None, None, 3))
-    x = keras.layers.Rescaling(1 / 255.0)(inputs)
-    x = keras.layers.Conv2D(4, 3, kernel_initializer=keras.initializers.RandomNormal(seed=0))(x)
-    outputs = keras.layers.GlobalAveragePooling2D()(x)
-    keras.Model(inputs, outputs).save(path)
+from tests.utils.features import write_tiny_feature_model
 
 
 def test_features_from_a_model_file_are_cached(tmp_path):
     path = tmp_path / "features.keras"
-    _tiny_feature_model(path)
+    write_tiny_feature_model(path)
     extractor = FeatureExtractor(path, batch_size=3, cache_dir=tmp_path / "cache")
     images = np.random.default_rng(0).integers(0, 256, (7, 16, 16, 3), dtype=np.uint8)
     features = extractor.cached(images)

@@ -148,7 +148,7 @@ def main():
     _add_ratios(rows)
     _print_table(rows)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    _write_grid(rows, scorer.eval_images, args.out.with_name("transfer_grid.png"))
+    _write_grid(rows, scorer.eval_images, args.out.with_name(f"{args.out.stem}_grid.png"))
     clean = [{k: (round(v, 6) if isinstance(v, float) else v) for k, v in r.items() if k != "fakes"} for r in rows]
     args.out.write_text(json.dumps(clean, indent=2) + "\n")
     print(f"wrote {args.out}")

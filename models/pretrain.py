@@ -32,6 +32,10 @@ SHIPPED_FILES = [storage.CONFIG_FILE, storage.MODEL_CARD, storage.GENERATOR_EMA_
 FAMILY_FILES = {"gan": storage.DISCRIMINATOR_FILE, "vae": storage.ENCODER_FILE}
 
 
+def source_name(zip_paths: list[Path]) -> str:
+    return " + ".join(p.name for p in zip_paths)
+
+
 def write_zips_as_dataset(zip_paths: list[Path], data_dir: Path, dataset_id: str, resolution: int) -> None:
     """Store every image of the zips, zip by zip in name order, as the training split of a dataset."""
     folder = storage.datasets_root(data_dir) / dataset_id
@@ -45,7 +49,7 @@ def write_zips_as_dataset(zip_paths: list[Path], data_dir: Path, dataset_id: str
                     names.append(f"{len(names):05d}.png")
                     image.save(folder / "train" / names[-1])
     storage.write_json_atomic(folder / storage.DATASET_META, {
-        "id": dataset_id, "name": " + ".join(p.name for p in zip_paths), "resolution": resolution,
+        "id": dataset_id, "name": source_name(zip_paths), "resolution": resolution,
         "num_images": len(names),
         "num_train": len(names), "num_val": 0, "train": names, "val": [], "rejected": [], "created_at": None,
     })
@@ -91,17 +95,16 @@ def copy_as_start(folder: Path, data_dir: Path) -> tuple[str, dict]:
 
 def kid_against_source(run_dir: Path, data_dir: Path, dataset_id: str, feature_network, num_images: int) -> dict:
     """KID of the run's EMA generator against a fixed random subset of the source images."""
-    import keras
     import numpy as np
 
-    import models.gan.layers  # noqa: F401  registers custom layers for safe_mode loading
     from models.data import load_training_images
     from models.metrics.evaluator import KIDEvaluator
+    from models.setup import load_network
 
     real, _ = load_training_images(data_dir, dataset_id)
     count = min(num_images, len(real))
     subset = real[np.sort(np.random.default_rng(0).choice(len(real), count, replace=False))]
-    generator = keras.saving.load_model(run_dir / storage.GENERATOR_EMA_FILE, compile=False, safe_mode=True)
+    generator = load_network(run_dir, storage.GENERATOR_EMA_FILE)
     evaluator = KIDEvaluator(feature_network, subset, reference=f"source set ({count} of {len(real)} images)",
                              num_samples=count)
     return evaluator(generator)
@@ -147,8 +150,7 @@ def train_stage(args: argparse.Namespace, dataset_id: str) -> tuple[dict, Path]:
     deadline = time.monotonic() + args.minutes * 60 if args.minutes else None
     started = time.monotonic()
     report = lambda p: print(p, flush=True)  # noqa: E731
-    data = " + ".join(p.name for p in args.zip)
-    extra = {"data": f"{data} (all images, {args.resolution}x{args.resolution})", "licence": args.licence}
+    extra = {"data": f"{source_name(args.zip)} (all images, {args.resolution}x{args.resolution})", "licence": args.licence}
     try:
         card = train(config, data_dir=args.work, run_dir=run_dir, model_id=model_id, progress_fn=report,
                      abort_fn=(lambda: time.monotonic() > deadline) if deadline else None, card_extra=extra)

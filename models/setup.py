@@ -35,7 +35,8 @@ def load_base(data_dir: Path, base_model_id: str) -> tuple[Path, dict]:
     return folder, card
 
 
-def _load(folder: Path, name: str) -> keras.Model:
+def load_network(folder: Path, name: str) -> keras.Model:
+    """One saved network of a model folder (safe_mode: model folders can come from users)."""
     import models.gan.layers  # noqa: F401  registers custom layers for safe_mode loading
 
     return keras.saving.load_model(folder / name, compile=False, safe_mode=True)
@@ -106,7 +107,7 @@ def _base_partner(config, folder, base_card, family, resolution):
             return build_projected_discriminator(resolution)  # deep transfer on top of the base generator
         raise TrainingError(f"base model '{config.base_model_id}' has a projected discriminator; "
                             "fine-tune it with discriminator='projected'")
-    return _load(folder, _FAMILY_FILES[family])
+    return load_network(folder, _FAMILY_FILES[family])
 
 
 def build_training_model(config: TrainConfig, data_dir: Path, resolution: int):
@@ -117,7 +118,7 @@ def build_training_model(config: TrainConfig, data_dir: Path, resolution: int):
         _check_base(config, base_card, resolution)
         family = base_card.get("family", "gan")
         # The base's EMA generator is its product, so both G and EMA G start from it.
-        ema_generator = _load(folder, storage.GENERATOR_EMA_FILE)
+        ema_generator = load_network(folder, storage.GENERATOR_EMA_FILE)
         networks = (_copy_of(ema_generator), ema_generator, _base_partner(config, folder, base_card, family, resolution))
     else:
         base_card, family = None, config.family

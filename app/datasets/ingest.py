@@ -127,6 +127,7 @@ class _Ingest:
                     continue
                 try:
                     yield member.filename, archive.read(member)
+                # zipfile raises NotImplementedError for a compression method it cannot read
                 except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError, ValueError):
                     yield member.filename, "corrupt_archive_entry"
 

@@ -150,7 +150,8 @@ def train_stage(args: argparse.Namespace, dataset_id: str) -> tuple[dict, Path]:
     deadline = time.monotonic() + args.minutes * 60 if args.minutes else None
     started = time.monotonic()
     report = lambda p: print(p, flush=True)  # noqa: E731
-    extra = {"data": f"{source_name(args.zip)} (all images, {args.resolution}x{args.resolution})", "licence": args.licence}
+    size = f"{args.resolution}x{args.resolution}"
+    extra = {"data": f"{source_name(args.zip)} (all images, {size})", "licence": args.licence}
     try:
         card = train(config, data_dir=args.work, run_dir=run_dir, model_id=model_id, progress_fn=report,
                      abort_fn=(lambda: time.monotonic() > deadline) if deadline else None, card_extra=extra)

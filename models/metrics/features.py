@@ -65,4 +65,8 @@ def _inception(keras):
 
 
 def _label(path: Path) -> str:
-    return "EffLite0" if path.name.startswith("efficientnet_lite0") else path.stem
+    """Report label: EffLite0 or EffLite2 for the converted EfficientNet-Lite files, else the file's stem."""
+    for variant in ("0", "2"):
+        if path.name.startswith(f"efficientnet_lite{variant}"):
+            return f"EffLite{variant}"
+    return path.stem

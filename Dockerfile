@@ -29,6 +29,7 @@ print('\n'.join(d for d in deps if not d.startswith('tensorflow')))" > /tmp/requ
  && pip install "$TF_PACKAGE" -r /tmp/requirements.txt
 
 COPY app ./app
+COPY jobs ./jobs
 COPY worker ./worker
 COPY models ./models
 RUN pip install --no-deps . \

@@ -1,5 +1,5 @@
 """HTTP API of transfergen (FastAPI). Entry point: `uvicorn --factory app.main:create_app`.
 
-The API never trains: it enqueues jobs through `worker.queue` and loads finished generators
-through `models.loading`.
+The API never trains and never imports `worker/`: it reaches jobs through the TF-free `jobs`
+package (`jobs.queue`) and loads finished generators through `models.loading`.
 """

@@ -15,7 +15,7 @@ from app.generation import GeneratorCache
 from app.rendering import Renderer
 from app.settings import Settings
 from models import storage
-from worker.queue import JobQueue
+from jobs.queue import JobQueue
 
 
 async def get_settings(request: Request) -> Settings:

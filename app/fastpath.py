@@ -15,11 +15,13 @@ import re
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.etags import etag_matches, image_etag
 from app.metrics import HANDLER_KEY
-from app.routes.images import CACHE_FOREVER, SEED_RE, etag_matches, image_etag
+from app.routes.images import CACHE_FOREVER, SEED_RE
+from models.ids import ID_CHARS
 from models.latents import MAX_SEED
 
-_PATH_RE = re.compile(r"/v1/models/([A-Za-z0-9][A-Za-z0-9_-]{0,63})/images/([^/]+)\.png")
+_PATH_RE = re.compile(rf"/v1/models/({ID_CHARS})/images/([^/]+)\.png")
 _QUERY_RE = re.compile(rb"truncation=([0-9]{0,3}(?:\.[0-9]{1,20})?)")
 
 

@@ -16,9 +16,9 @@ from app.metrics import Metrics, MetricsMiddleware
 from app.rendering import Renderer
 from app.routes import api_router
 from app.settings import Settings
-from worker.connection import connect
-from worker.queue import JobQueue
-from worker.webhooks import WebhookDispatcher
+from jobs.connection import connect
+from jobs.queue import JobQueue
+from jobs.webhooks import WebhookDispatcher
 
 
 @asynccontextmanager

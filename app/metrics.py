@@ -14,11 +14,12 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from jobs.status import JobStatus
+
 HANDLER_KEY = "transfergen.handler"  # set by layers that answer without a route (app.fastpath)
 
 log = logging.getLogger(__name__)
 
-JOB_STATUSES = ("queued", "running", "succeeded", "failed", "canceled")  # as in app.schemas.JobView
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 _BATCH_BUCKETS = (1, 2, 4, 8, 16, 24, 32, 48, 64, 128, 256)
 
@@ -78,9 +79,9 @@ class _JobsCollector(Collector):
         except Exception as exc:  # Redis down: the scrape still answers, without this family
             log.warning("jobs metric skipped: %s", exc)
             return
-        counts = dict.fromkeys(JOB_STATUSES, 0)
+        counts = dict.fromkeys(JobStatus, 0)
         for job in jobs:
-            counts[job["status"]] = counts.get(job["status"], 0) + 1
+            counts[job.status] += 1
         family = GaugeMetricFamily(
             "transfergen_jobs", "Training jobs remembered by the queue, by status.", labels=["status"]
         )

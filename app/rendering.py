@@ -25,10 +25,6 @@ class Renderer:
         self._on_cache = on_cache  # "hit" | "miss" | "joined", for metrics
         self._inflight: dict[Hashable, asyncio.Future] = {}
 
-    def cached_image_png(self, model: LoadedModel, seed: int, truncation: float) -> bytes | None:
-        """The PNG of one seed if it is in the cache (no waiting, no computing)."""
-        return self._lookup(_image_key(model, seed, truncation))
-
     async def image_png(self, model: LoadedModel, seed: int, truncation: float) -> bytes:
         """The PNG of one seed, encoded in the generator's batch thread."""
         key = _image_key(model, seed, truncation)

@@ -1,27 +1,20 @@
-"""Response bodies, declared for /docs and to keep the HTTP shapes stable."""
+"""Response bodies, declared for /docs and to keep the HTTP shapes stable.
+
+The job's shapes (jobs.views.JobView, jobs.events.JobEvent) are defined once, in the jobs package;
+a dataset's in models.datasets.
+"""
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-Seed = Annotated[int, Field(ge=0, lt=2**32)]
+from models.datasets import DatasetSummary
+from models.latents import Seed
 
 
-class Rejection(BaseModel):
-    file: str
-    reason: str  # "duplicate", "not_an_image", "corrupt_image", "unsupported_format: TIFF", ...
-
-
-class DatasetView(BaseModel):
-    id: str
-    name: str
-    resolution: int
-    num_images: int
-    num_train: int
-    num_val: int
-    rejected: list[Rejection]
-    created_at: str
+class DatasetView(DatasetSummary):
+    """The dataset JSON: dataset.json without its file lists (its fields are defined in models.datasets)."""
 
 
 class ModelView(BaseModel):
@@ -37,54 +30,6 @@ class ModelView(BaseModel):
     metrics: dict[str, Any]
     card: dict[str, Any]
     deletable: bool  # False for the shipped base models
-
-
-class Losses(BaseModel):
-    g: float | None = None
-    d: float | None = None
-
-
-class JobProgress(BaseModel):
-    step: int
-    total_steps: int
-    fraction: float
-    images_per_second: float | None = None  # since this attempt started
-    eta_seconds: float | None = None
-    losses: Losses | None = None
-    augment_p: float | None = None  # ADA's current augmentation probability
-    latest_metrics: dict[str, Any] | None = None  # the last evaluation (KID ...), with its step
-    checkpoint_step: int | None = None  # step of the last checkpoint: a lost job resumes from here
-    preview_step: int | None = None  # step of GET /v1/jobs/{id}/preview.png
-    updated_at: str | None = None  # when the worker last reported
-
-
-class JobView(BaseModel):
-    id: str
-    status: Literal["queued", "running", "succeeded", "failed", "canceled"]
-    config: dict[str, Any] | None  # the TrainConfig as queued
-    progress: JobProgress | None = None
-    queue_position: int | None = None  # 1 = next to start; only while waiting on the queue
-    model_id: str | None = None  # set once the job succeeded
-    error: str | None = None  # why it failed, in words a user can act on
-    cancel_requested: bool = False  # a running job is stopping after a cancel
-    resuming: bool = False  # running, but its worker was lost: waiting on the queue to resume
-    attempts: int = 0  # times a worker started or resumed it
-    webhook_url: str | None = None
-    created_at: str | None = None
-    started_at: str | None = None
-    updated_at: str | None = None
-    finished_at: str | None = None
-
-
-class JobEvent(BaseModel):
-    seq: int  # 1, 2, ... in order; the SSE event id
-    time: str
-    type: str  # queued, started, checkpoint, evaluated, cancel_requested, paused, lost, requeued, resumed, canceled, finished
-    message: str
-    status: str | None = None  # on canceled and finished: the final status
-    step: int | None = None
-
-    model_config = {"extra": "allow"}  # e.g. metrics on "evaluated"
 
 
 class Health(BaseModel):

@@ -17,8 +17,8 @@ import subprocess
 import sys
 import threading
 
-from worker.embedded_redis import EmbeddedRedis
-from worker.settings import QueueSettings
+from jobs.embedded_redis import EmbeddedRedis
+from jobs.settings import QueueSettings
 
 log = logging.getLogger("app.serve")
 
@@ -55,8 +55,8 @@ def main() -> int:
         log.info("transfergen on http://%s:%s (Ctrl-C to stop)", settings.host, settings.port)
         return _supervise(children, redis_server, stop)
     finally:
-        _stop(children.get("api"), [(signal.SIGTERM, API_STOP_GRACE_S)])
-        _stop(children.get("worker"), [(signal.SIGTERM, WORKER_STOP_GRACE_S), (signal.SIGTERM, 10)])
+        stop_child(children.get("api"), [(signal.SIGTERM, API_STOP_GRACE_S)])
+        stop_child(children.get("worker"), [(signal.SIGTERM, WORKER_STOP_GRACE_S), (signal.SIGTERM, 10)])
         if redis_server is not None:
             redis_server.stop()
         log.info("stopped")
@@ -88,8 +88,8 @@ def _supervise(children: dict[str, subprocess.Popen], redis_server: EmbeddedRedi
     return 0
 
 
-def _stop(child: subprocess.Popen | None, steps: list[tuple[int, float]]) -> None:
-    """Send each signal in turn until the child exits, then SIGKILL."""
+def stop_child(child: subprocess.Popen | None, steps: list[tuple[int, float]]) -> None:
+    """Send each (signal, seconds to wait) in turn until the child exits, then SIGKILL (also used by the tests)."""
     if child is None:
         return
     for sig, grace in [*steps, (signal.SIGKILL, 10)]:

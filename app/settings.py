@@ -8,7 +8,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import NoDecode
 
 from app.datasets.options import Resolution
-from worker.settings import QueueSettings
+from jobs.settings import QueueSettings
 
 MB = 1024 * 1024
 

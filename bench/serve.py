@@ -208,7 +208,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-serve-") as data_dir:
         redis_server = None
         if not os.environ.get("REDIS_URL"):  # the service needs a Redis: an embedded one, stopped at the end
-            from worker.embedded_redis import EmbeddedRedis
+            from jobs.embedded_redis import EmbeddedRedis
 
             redis_server = EmbeddedRedis(Path(data_dir))
             os.environ["REDIS_URL"] = redis_server.start()

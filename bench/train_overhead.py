@@ -50,7 +50,7 @@ def _redis_url(data_dir: Path) -> tuple[str, object | None]:
             return "redis://127.0.0.1:6379/15", None
     except (redis.RedisError, OSError):
         pass
-    from worker.embedded_redis import EmbeddedRedis
+    from jobs.embedded_redis import EmbeddedRedis
 
     server = EmbeddedRedis(data_dir)
     return server.start(), server
@@ -69,20 +69,25 @@ def _bare(config: TrainConfig, data_dir: Path, steps: int) -> float:
 
 
 def _worker(config: TrainConfig, settings, conn, steps: int) -> float:
+    from jobs.queue import JobQueue
     from worker.jobs import run_job
-    from worker.queue import JobQueue
 
     queue = JobQueue(conn, settings)
     job = queue.enqueue(config.model_copy(update={"steps": steps}))
-    queue.delete_rq_job(job["id"])  # run here, not by a worker
-    record = queue.store.read(job["id"])
+    queue.delete_rq_job(job.id)  # run here, not by a worker
     started = time.perf_counter()
-    result = run_job({"job_id": job["id"], "config": record["config"]}, conn=conn, settings=settings)
+    result = run_job({"job_id": job.id, "config": job.config}, conn=conn, settings=settings,
+                     shutdown_requested=_shutdown_check(conn))
     elapsed = time.perf_counter() - started
     assert result["status"] == "succeeded", result
     storage.remove_dir(storage.models_root(settings.data_dir) / result["model_id"])
-    queue.store.remove(job["id"])
+    queue.store.remove(job.id)
     return elapsed
+
+
+def _shutdown_check(conn):
+    """The same Redis read as a work horse's look at its worker's shutdown request (worker.jobs)."""
+    return lambda: conn.hget("rq:worker:bench", "shutdown_requested_date") is not None
 
 
 def _components(config: TrainConfig, data_dir: Path, settings, conn) -> dict:
@@ -92,11 +97,13 @@ def _components(config: TrainConfig, data_dir: Path, settings, conn) -> dict:
 
     from models.callbacks import PREVIEW_SEEDS, write_sample_grid
     from models.checkpoints import save_checkpoint
+    from jobs.queue import cancel_key
+    from jobs.record import JobRecord
+    from jobs.store import JobStore
+    from models.progress import Losses, TrainingProgress
     from models.setup import build_training_model
     from worker import lease
     from worker.hooks import JobHooks
-    from worker.queue import cancel_key, pause_key
-    from worker.records import JobStore
 
     model, _ = build_training_model(config, data_dir, 32)
     folder = data_dir / "component-checkpoints"
@@ -110,14 +117,14 @@ def _components(config: TrainConfig, data_dir: Path, settings, conn) -> dict:
     checkpoint_s = timed(lambda: save_checkpoint(model, folder, 1), 5)
     preview_s = timed(lambda: write_sample_grid(model.ema_generator, data_dir / "preview.png", PREVIEW_SEEDS, 4), 5)
     store, job_id, token = JobStore(data_dir), _uuid.uuid4().hex, lease.new_token()
-    store.create({"id": job_id, "queue": settings.queue_name, "config": {}, "webhook": None, "lease": token}, "bench")
+    store.create(JobRecord(id=job_id, queue=settings.queue_name, config={}, lease=token), "bench")
     with store.transaction(job_id) as txn:
         txn.set_status("running")
     hooks = JobHooks(store=store, conn=conn, queue_name=settings.queue_name, job_id=job_id, token=token,
                      keeper=None, cancel_key=cancel_key(job_id), checkpoint_step=None,
-                     webhook_progress_interval_s=settings.webhook_progress_interval_s, pause_key=pause_key(job_id))
-    progress = {"step": 1, "total_steps": 10**6, "losses": {"g": 1.0, "d": 1.0}, "checkpoint_step": None,
-                "latest_metrics": None}
+                     webhook_progress_interval_s=settings.webhook_progress_interval_s,
+                     shutdown_requested=_shutdown_check(conn))
+    progress = TrainingProgress(step=1, total_steps=10**6, fraction=1e-6, losses=Losses(g=1.0, d=1.0))
 
     def write_progress():
         hooks._last_write = float("-inf")  # as if a second had passed
@@ -146,16 +153,21 @@ def main() -> None:
 
     import redis
 
-    from tests.utils.datasets import write_dataset
+    import numpy as np
+    from PIL import Image
+
+    from models import datasets
 
     training = background_training()
     if training:
         print("WARNING: a models.pretrain training is running: both arms share the CPU with it", flush=True)
-    from worker.settings import QueueSettings
+    from jobs.settings import QueueSettings
 
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
-        dataset_id = write_dataset(data_dir, num_train=args.images, num_val=0, resolution=args.resolution)
+        rng, dataset_id, shape = np.random.default_rng(0), "bench-noise", (args.resolution, args.resolution, 3)
+        noise = (Image.fromarray(rng.integers(0, 256, shape, np.uint8)) for _ in range(args.images))
+        datasets.write_training_set(data_dir, dataset_id, "random noise", args.resolution, noise)
         config = TrainConfig(dataset_id=dataset_id, **json.loads(args.config))
         url, server = _redis_url(data_dir)
         settings = QueueSettings(redis_url=url, data_dir=data_dir, queue_name=f"bench-{uuid.uuid4().hex[:8]}")
@@ -203,7 +215,7 @@ def main() -> None:
                   "arms interleaved, alternating which goes first",
         "short_steps": args.short, "long_steps": args.long, "repeats": args.repeats,
         "config": {k: v for k, v in config.model_dump(mode="json").items() if k != "dataset_id"},
-        "dataset": {"images": args.images, "resolution": args.resolution, "kind": "random blobs"},
+        "dataset": {"images": args.images, "resolution": args.resolution, "kind": "random noise"},
         "seconds": {f"{arm}_{steps}": [round(t, 3) for t in ts] for (arm, steps), ts in times.items()},
         "machine": f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores",
         "background_training": training,

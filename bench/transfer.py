@@ -1,8 +1,9 @@
 """Transfer benchmark: fine-tuning the shipped base vs training from scratch on few OpenMoji images.
 
-    .venv/bin/python bench/transfer.py --steps 300 --shots 10,100
+    .venv/bin/python bench/transfer.py --data ../shared/data/emoji --steps 300 --shots 10,100
 
-Runs models.training.train (the function the worker's job runs) on the project's emoji data:
+Runs models.training.train (the function the worker's job runs) on the project's emoji data (--data:
+the folder with openmoji64_train<shots>.zip and openmoji64_eval.zip, which the repository does not ship):
 target = OpenMoji few-shot train zips, evaluation = openmoji64_eval.zip (800 held-out images).
 Same steps, batch size and seed for every method. Prints one table and writes
 bench/results/transfer.json and bench/results/transfer_grid.png.
@@ -27,11 +28,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from models import storage  # noqa: E402
+from models import datasets, storage  # noqa: E402
 from models.config import TrainConfig  # noqa: E402
 from models.images import encode_png, make_grid  # noqa: E402
 
-EMOJI = REPO.parent / "shared" / "data" / "emoji"
 METHODS = {  # name -> TrainConfig overrides; "scratch" trains the same architecture with no base
     "scratch": dict(base_model_id=None, augment="diffaugment"),
     "finetune_plain": dict(augment="none"),
@@ -53,14 +53,17 @@ def read_zip(path: Path) -> np.ndarray:
 
 
 def write_dataset(data_dir: Path, dataset_id: str, images: np.ndarray) -> None:
-    folder = storage.datasets_root(data_dir) / dataset_id
-    (folder / "train").mkdir(parents=True)
-    names = [f"{i:05d}.png" for i in range(len(images))]
-    for name, image in zip(names, images):
-        Image.fromarray(image).save(folder / "train" / name)
-    storage.write_json_atomic(folder / storage.DATASET_META, {
-        "id": dataset_id, "name": dataset_id, "resolution": int(images.shape[1]), "num_images": len(images),
-        "num_train": len(images), "num_val": 0, "train": names, "val": [], "rejected": [], "created_at": None})
+    datasets.write_training_set(data_dir, dataset_id, dataset_id, int(images.shape[1]), map(Image.fromarray, images))
+
+
+def emoji_files(folder: Path, shots: list[int]) -> Path:
+    """The --data folder, once every zip this run reads is there; a clear error otherwise."""
+    needed = ["openmoji64_eval.zip"] + [f"openmoji64_train{n}.zip" for n in shots]
+    missing = [name for name in needed if not (folder / name).is_file()]
+    if missing:
+        sys.exit(f"bench/transfer.py: --data {folder} lacks {', '.join(missing)} (the project's shared emoji data; "
+                 "the repository does not ship it). Point --data at the folder that holds them.")
+    return folder
 
 
 class Scorer:
@@ -88,10 +91,10 @@ class Scorer:
 
 
 def run_method(name, shots, args, data_dir, scorer, train_images):
-    from models.training import train
     import keras
 
-    import models.gan.layers  # noqa: F401
+    from models.loading import load_network
+    from models.training import train
 
     overrides = {"base_model_id": args.base, **METHODS[name]}
     config = TrainConfig(dataset_id=f"openmoji{shots}", steps=args.steps, batch_size=args.batch_size,
@@ -100,7 +103,7 @@ def run_method(name, shots, args, data_dir, scorer, train_images):
     started = time.monotonic()
     train(config, data_dir=data_dir, run_dir=run_dir, model_id=f"{name}-{shots}")
     wall = time.monotonic() - started
-    generator = keras.saving.load_model(run_dir / storage.GENERATOR_EMA_FILE, compile=False, safe_mode=True)
+    generator = load_network(run_dir / storage.GENERATOR_EMA_FILE)
     row = {"method": name, "shots": shots, "steps": args.steps, "wall_seconds": round(wall, 1),
            **scorer(generator, train_images)}
     keras.backend.clear_session()  # each run builds new networks and traced functions: free the old ones
@@ -111,6 +114,8 @@ def run_method(name, shots, args, data_dir, scorer, train_images):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, required=True,
+                        help="folder with openmoji64_eval.zip and openmoji64_train<shots>.zip (e.g. ../shared/data/emoji)")
     parser.add_argument("--base", default="emoji64-gan")
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--batch-size", type=int, default=32)
@@ -124,19 +129,18 @@ def main():
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "transfer.json")
     args = parser.parse_args()
 
-    import keras
-
-    import models.gan.layers  # noqa: F401  registers custom layers for loading
+    from models.loading import load_network
     from models.metrics.features import DEFAULT_FEATURE_NETWORK
 
+    emoji = emoji_files(args.data, [int(s) for s in args.shots.split(",")])
+
     data_dir = Path(tempfile.mkdtemp(prefix="transfer-bench-"))
-    scorer = Scorer(read_zip(EMOJI / "openmoji64_eval.zip"), args.samples,
+    scorer = Scorer(read_zip(emoji / "openmoji64_eval.zip"), args.samples,
                     args.feature_network or DEFAULT_FEATURE_NETWORK, REPO / "var" / "cache" / "features")
-    base = keras.saving.load_model(storage.model_dir(data_dir, args.base) / storage.GENERATOR_EMA_FILE,
-                                   compile=False, safe_mode=True)
+    base = load_network(storage.model_dir(data_dir, args.base) / storage.GENERATOR_EMA_FILE)
     rows, train_sets = [], {}
     for shots in [int(s) for s in args.shots.split(",")]:  # zero-shot first: runs below clear Keras' session
-        train_sets[shots] = train_images = read_zip(EMOJI / f"openmoji64_train{shots}.zip")
+        train_sets[shots] = train_images = read_zip(emoji / f"openmoji64_train{shots}.zip")
         write_dataset(data_dir, f"openmoji{shots}", train_images)
         rows.append({"method": "base_zero_shot", "shots": shots, "steps": 0, "wall_seconds": 0.0,
                      **scorer(base, train_images)})

@@ -10,11 +10,12 @@ from typing import Callable
 import keras
 import numpy as np
 
-from models import storage
+from models import atomic, storage
 from models.checkpoints import save_checkpoint
 from models.errors import TrainingAborted, TrainingError
 from models.images import encode_png, make_grid, to_uint8
 from models.latents import latents_for_seeds
+from models.progress import Losses, TrainingProgress
 
 PREVIEW_SEEDS = list(range(16))  # fixed, so a user watches the same samples change
 PROGRESS_INTERVAL_S = 1.0
@@ -23,10 +24,8 @@ BEST_METRICS = "metrics.json"
 
 
 def save_weights_atomic(model, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(".tmp-" + path.name)  # keras wants the .weights.h5 suffix
-    model.save_weights(tmp)
-    tmp.replace(path)
+    with atomic.replacing(path) as tmp:  # the temp name keeps the .weights.h5 suffix Keras wants
+        model.save_weights(tmp)
 
 
 class RunHooks(keras.callbacks.Callback):
@@ -35,7 +34,7 @@ class RunHooks(keras.callbacks.Callback):
     def __init__(
         self, *, run_dir: Path, start_step: int, total_steps: int, batch_size: int,
         preview_every: int, checkpoint_every: int,
-        progress_fn: Callable[[dict], None] | None, abort_fn: Callable[[], bool] | None,
+        progress_fn: Callable[[TrainingProgress], None] | None, abort_fn: Callable[[], bool] | None,
         evaluator: Callable | None = None, eval_every: int | None = None, keep_best: bool = True,
     ):
         super().__init__()
@@ -94,29 +93,29 @@ class RunHooks(keras.callbacks.Callback):
         if self.abort_fn is not None and self.abort_fn():
             if self.checkpoint_step != self.step:
                 self.save_checkpoint()
-            raise TrainingAborted(f"stopped at step {self.step}")
+            raise TrainingAborted(self.step)
 
     def save_checkpoint(self) -> None:
         save_checkpoint(self.model, self.run_dir / "checkpoints", self.step)
         self.checkpoint_step = self.step
 
-    def progress(self) -> dict:
+    def progress(self) -> TrainingProgress:
         elapsed = max(time.monotonic() - self._started, 1e-9)
         steps_done = self.step - self._start_step
         steps_per_second = steps_done / elapsed
         remaining = self.total_steps - self.step
-        return {
-            "step": self.step,
-            "total_steps": self.total_steps,
-            "fraction": round(self.step / self.total_steps, 6),
-            "images_per_second": round(steps_per_second * self.batch_size, 3),
-            "eta_seconds": round(remaining / steps_per_second, 1) if steps_per_second > 0 else None,
-            "losses": {k: (round(v, 5) if v is not None else None) for k, v in self.losses.items()},
-            "augment_p": None if self.augment_p is None else round(self.augment_p, 4),
-            "latest_metrics": self.latest_metrics,
-            "checkpoint_step": self.checkpoint_step,
-            "preview_step": self.preview_step,
-        }
+        return TrainingProgress(
+            step=self.step,
+            total_steps=self.total_steps,
+            fraction=round(self.step / self.total_steps, 6),
+            images_per_second=round(steps_per_second * self.batch_size, 3),
+            eta_seconds=round(remaining / steps_per_second, 1) if steps_per_second > 0 else None,
+            losses=Losses(**{k: (round(v, 5) if v is not None else None) for k, v in self.losses.items()}),
+            augment_p=None if self.augment_p is None else round(self.augment_p, 4),
+            latest_metrics=self.latest_metrics,
+            checkpoint_step=self.checkpoint_step,
+            preview_step=self.preview_step,
+        )
 
     def evaluate(self) -> dict:
         """KID of the EMA generator now; remembers (and saves) the best one."""
@@ -157,14 +156,10 @@ class RunHooks(keras.callbacks.Callback):
         evaluations = [row for row in rows if row.get("event") == "evaluation"]
         if evaluations:
             self.latest_metrics = {k: v for k, v in evaluations[-1].items() if k != "event"}
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
-        tmp.replace(path)
+        atomic.write_text(path, "".join(json.dumps(row) + "\n" for row in rows))
 
 
 def write_sample_grid(generator, path: Path, seeds, columns: int) -> None:
     latents = latents_for_seeds(seeds, generator.input_shape[-1])
     images = to_uint8(np.asarray(generator(latents, training=False)))
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(encode_png(make_grid(images, columns)))
-    tmp.replace(path)  # a reader polling the preview never sees half a PNG
+    atomic.write_bytes(path, encode_png(make_grid(images, columns)))  # a reader never sees half a PNG

@@ -7,11 +7,11 @@ that a run does not have (no augmenter) is simply absent.
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from models import atomic
 
 CHECKPOINT_NAME = "latest.npz"
 
@@ -23,33 +23,14 @@ def _groups(model) -> dict[str, list]:
 def save_checkpoint(gan, folder: Path, step: int) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     arrays = {f"{group}/{i:05d}": np.asarray(v.numpy()) for group, vs in _groups(gan).items() for i, v in enumerate(vs)}
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".ckpt.", suffix=".npz")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, step=np.int64(step), **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, folder / CHECKPOINT_NAME)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(folder)  # the rename itself survives a power cut too
+    with atomic.replacing(folder / CHECKPOINT_NAME) as tmp, open(tmp, "wb") as f:
+        np.savez(f, step=np.int64(step), **arrays)
     return folder / CHECKPOINT_NAME
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def restore_checkpoint(gan, folder: Path) -> int | None:
     """Load the latest checkpoint into gan; returns its step, or None when there is none."""
-    for leftover in Path(folder).glob(".ckpt.*.npz"):  # temp files of a writer killed mid-write
-        leftover.unlink(missing_ok=True)
+    atomic.remove_leftovers(folder)  # temp files of a writer killed mid-write
     path = folder / CHECKPOINT_NAME
     if not path.is_file():
         return None

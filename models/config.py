@@ -5,12 +5,17 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from models.ids import ID_PATTERN
+from models.latents import Seed
+
 Architecture = Literal["lite", "dcgan"]
 Family = Literal["gan", "vae"]
 Method = Literal["full", "freeze_d", "freeze_encoder"]
 Augment = Literal["none", "diffaugment", "ada"]
 
-ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"  # ids are names, never paths
+# Fields that shape the networks a run builds from scratch; a fine-tune inherits them from its base
+# model, and models.preflight refuses one set explicitly to another value. Add new such fields here.
+FROM_SCRATCH_ONLY = ("family", "architecture", "latent_dim", "base_channels", "d_spectral_norm")
 
 
 class TrainConfig(BaseModel):
@@ -23,7 +28,7 @@ class TrainConfig(BaseModel):
     steps: int = Field(1000, ge=1, le=1_000_000)
     batch_size: int = Field(32, ge=1, le=512)
     learning_rate: float = Field(2e-4, gt=0, le=0.1)  # for both G and D
-    seed: int = Field(0, ge=0, lt=2**32)
+    seed: Seed = 0
     method: Method = "full"
     freeze_d_layers: int = Field(2, ge=0, le=8)  # blocks of D frozen by method="freeze_d"
     augment: Augment = "diffaugment"  # "ada": DiffAugment ops applied with an adaptive probability

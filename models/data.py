@@ -6,24 +6,16 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from models import storage
+from models import datasets
+from models.datasets import DatasetMeta
 from models.errors import TrainingError
 
-MIN_TRAIN_IMAGES = 2
 
-
-def read_dataset_meta(data_dir: Path, dataset_id: str) -> tuple[Path, dict]:
-    folder = storage.dataset_dir(data_dir, dataset_id)
-    if folder is None:
-        raise TrainingError(f"dataset '{dataset_id}' does not exist (was it deleted?)")
-    return folder, storage.read_json(folder / storage.DATASET_META)
-
-
-def load_split(folder: Path, meta: dict, split: str) -> np.ndarray:
+def load_split(folder: Path, meta: DatasetMeta, split: str) -> np.ndarray:
     """All images of one split as uint8 (N, H, W, 3); small sets fit in memory by design."""
-    resolution = meta["resolution"]
+    resolution = meta.resolution
     images = []
-    for name in meta.get(split, []):
+    for name in getattr(meta, split):
         try:
             with Image.open(folder / split / name) as image:
                 array = np.asarray(image.convert("RGB"), dtype=np.uint8)
@@ -38,14 +30,13 @@ def load_split(folder: Path, meta: dict, split: str) -> np.ndarray:
     return np.stack(images) if images else np.zeros((0, resolution, resolution, 3), np.uint8)
 
 
-def load_training_images(data_dir: Path, dataset_id: str) -> tuple[np.ndarray, dict]:
-    folder, meta = read_dataset_meta(data_dir, dataset_id)
-    images = load_split(folder, meta, "train")
-    if len(images) < MIN_TRAIN_IMAGES:
-        raise TrainingError(
-            f"dataset '{dataset_id}' has {len(images)} training images; at least {MIN_TRAIN_IMAGES} are needed"
-        )
-    return images, meta
+def load_training_images(data_dir: Path, dataset_id: str) -> tuple[np.ndarray, DatasetMeta]:
+    """The training split and the dataset's metadata (models.preflight has checked there are enough)."""
+    found = datasets.find(data_dir, dataset_id)
+    if found is None:
+        raise TrainingError(f"Dataset {dataset_id!r} does not exist (was it deleted?).")
+    folder, meta = found
+    return load_split(folder, meta, "train"), meta
 
 
 def batch_indices(num_images: int, batch_size: int, seed: int, step: int) -> np.ndarray:

@@ -6,7 +6,11 @@ class TrainingError(Exception):
 
 
 class TrainingAborted(Exception):
-    """The caller's abort check asked the training loop to stop."""
+    """The caller's abort check asked the training loop to stop; `step` is the last step it trained."""
+
+    def __init__(self, step: int):
+        super().__init__(f"stopped at step {step}")
+        self.step = step
 
 
 class ModelNotFoundError(LookupError):

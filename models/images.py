@@ -14,11 +14,6 @@ def to_uint8(images: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
 
 
-def to_unit_range(images_uint8: np.ndarray) -> np.ndarray:
-    """uint8 in [0, 255] -> float32 in [-1, 1], the generator's range."""
-    return np.asarray(images_uint8, dtype=np.float32) / 127.5 - 1.0
-
-
 def encode_png(image: np.ndarray) -> bytes:
     """PNG bytes of one HxWx3 uint8 image; no timestamps or metadata, so equal pixels give equal bytes."""
     buffer = io.BytesIO()

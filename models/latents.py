@@ -1,9 +1,13 @@
 """The latent vector of a seed: a function of the seed alone, identical on every machine."""
 from __future__ import annotations
 
-import numpy as np
+from typing import Annotated
 
-MAX_SEED = 2**32
+import numpy as np
+from pydantic import Field
+
+MAX_SEED = 2**32  # seeds are 32-bit: 0 <= seed < MAX_SEED, everywhere a seed is accepted
+Seed = Annotated[int, Field(ge=0, lt=MAX_SEED)]  # the validated type for configs and request bodies
 
 
 def latent_for_seed(seed: int, latent_dim: int) -> np.ndarray:

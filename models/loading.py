@@ -1,4 +1,10 @@
-"""The one function that turns a model id into a ready generator (used by the API and the worker)."""
+"""Loading saved networks: the one place that calls keras.saving.load_model.
+
+`load_network` loads any saved network file (a run folder's generator, discriminator or encoder, a
+feature network) with safe_mode, because model folders can come from users. `load_generator` turns a
+model id into a ready SeededGenerator, which is what the API serves images with; training loads its
+base model's networks and metrics load their feature network through `load_network`.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -150,16 +156,20 @@ def _fingerprint(weights: Path, card: dict) -> str:
     return digest.hexdigest()[:20]
 
 
-def load_generator(model_id: str, data_dir: Path) -> SeededGenerator:
-    folder = storage.model_dir(data_dir, model_id)
-    if folder is None:
-        raise ModelNotFoundError(model_id)
+def load_network(path: Path):
+    """A saved Keras network (.keras file), uncompiled, in safe_mode: no arbitrary code from the file runs."""
     import keras
 
     import models.gan.layers  # noqa: F401  registers the custom layers for safe_mode loading
 
+    return keras.saving.load_model(path, compile=False, safe_mode=True)
+
+
+def load_generator(model_id: str, data_dir: Path) -> SeededGenerator:
+    folder = storage.model_dir(data_dir, model_id)
+    if folder is None:
+        raise ModelNotFoundError(model_id)
     card = storage.read_json(folder / storage.MODEL_CARD)
     weights = _weights_file(folder)
     fingerprint = _fingerprint(weights, card)  # read before loading: a file replaced meanwhile gets a new one
-    network = keras.saving.load_model(weights, compile=False, safe_mode=True)
-    return SeededGenerator(model_id, folder, card, network, fingerprint)
+    return SeededGenerator(model_id, folder, card, load_network(weights), fingerprint)

@@ -23,13 +23,12 @@ from pathlib import Path
 
 from PIL import Image
 
-from models import storage
+from models import datasets, storage
 from models.config import TrainConfig
 from models.errors import TrainingAborted
 
 SHIPPED_FILES = [storage.CONFIG_FILE, storage.MODEL_CARD, storage.GENERATOR_EMA_FILE, storage.SAMPLES_FILE,
                  storage.METRICS_FILE]
-FAMILY_FILES = {"gan": storage.DISCRIMINATOR_FILE, "vae": storage.ENCODER_FILE}
 
 
 def source_name(zip_paths: list[Path]) -> str:
@@ -37,22 +36,17 @@ def source_name(zip_paths: list[Path]) -> str:
 
 
 def write_zips_as_dataset(zip_paths: list[Path], data_dir: Path, dataset_id: str, resolution: int) -> None:
-    """Store every image of the zips, zip by zip in name order, as the training split of a dataset."""
-    folder = storage.datasets_root(data_dir) / dataset_id
-    (folder / "train").mkdir(parents=True, exist_ok=True)
-    names = []
+    """Store every image of the zips, zip by zip in name order, as the training split of a dataset
+    (centre-cropped and resized like an upload: models.datasets)."""
+    datasets.write_training_set(data_dir, dataset_id, source_name(zip_paths), resolution, _zip_images(zip_paths))
+
+
+def _zip_images(zip_paths: list[Path]):
     for zip_path in zip_paths:
         with zipfile.ZipFile(zip_path) as archive:
             for member in sorted(n for n in archive.namelist() if n.lower().endswith(".png")):
                 with Image.open(io.BytesIO(archive.read(member))) as image:
-                    image = image.convert("RGB").resize((resolution, resolution), Image.LANCZOS)
-                    names.append(f"{len(names):05d}.png")
-                    image.save(folder / "train" / names[-1])
-    storage.write_json_atomic(folder / storage.DATASET_META, {
-        "id": dataset_id, "name": source_name(zip_paths), "resolution": resolution,
-        "num_images": len(names),
-        "num_train": len(names), "num_val": 0, "train": names, "val": [], "rejected": [], "created_at": None,
-    })
+                    yield image.convert("RGB")
 
 
 def finish_card(card: dict, run_dir: Path, wall_seconds: float) -> None:
@@ -99,12 +93,12 @@ def kid_against_source(run_dir: Path, data_dir: Path, dataset_id: str, feature_n
 
     from models.data import load_training_images
     from models.metrics.evaluator import KIDEvaluator
-    from models.setup import load_network
+    from models.loading import load_network
 
     real, _ = load_training_images(data_dir, dataset_id)
     count = min(num_images, len(real))
     subset = real[np.sort(np.random.default_rng(0).choice(len(real), count, replace=False))]
-    generator = load_network(run_dir, storage.GENERATOR_EMA_FILE)
+    generator = load_network(run_dir / storage.GENERATOR_EMA_FILE)
     evaluator = KIDEvaluator(feature_network, subset, reference=f"source set ({count} of {len(real)} images)",
                              num_samples=count)
     return evaluator(generator)
@@ -157,7 +151,7 @@ def train_stage(args: argparse.Namespace, dataset_id: str) -> tuple[dict, Path]:
                      abort_fn=(lambda: time.monotonic() > deadline) if deadline else None, card_extra=extra)
     except TrainingAborted as stop:
         print(f"time budget reached: {stop}", flush=True)
-        reached = int(str(stop).rsplit(" ", 1)[-1])
+        reached = stop.step
         config = config.model_copy(update={"steps": reached})
         card = train(config, data_dir=args.work, run_dir=run_dir, model_id=model_id, card_extra=extra)
     finish_card(card, run_dir, wall_seconds=time.monotonic() - started)
@@ -189,7 +183,7 @@ def main() -> None:
         record_kid(card, run_dir, args, dataset_id)
     storage.write_json_atomic(run_dir / storage.MODEL_CARD, card)
     args.out.mkdir(parents=True, exist_ok=True)
-    for name in SHIPPED_FILES + [FAMILY_FILES[args.family]]:
+    for name in SHIPPED_FILES + [storage.FAMILY_FILES[args.family]]:
         shutil.copy2(run_dir / name, args.out / name)
     print(f"wrote {args.out}", flush=True)
 

@@ -16,48 +16,15 @@ from models.gan.diffaugment import DiffAugment
 from models.gan.model import GAN
 from models.gan.networks import build_discriminator, build_generator, discriminator_blocks
 from models.gan.projected import build_projected_discriminator
+from models.loading import load_network
+from models.preflight import BaseModelInfo, read_base
 from models.vae.model import VAE
 from models.vae.networks import build_encoder
-
-_FAMILY_FILES = {"gan": storage.DISCRIMINATOR_FILE, "vae": storage.ENCODER_FILE}
-_FAMILY_METHODS = {"gan": ("full", "freeze_d"), "vae": ("full", "freeze_encoder")}
-
-
-def load_base(data_dir: Path, base_model_id: str) -> tuple[Path, dict]:
-    folder = storage.model_dir(data_dir, base_model_id)
-    if folder is None:
-        raise TrainingError(f"base model '{base_model_id}' does not exist")
-    card = storage.read_json(folder / storage.MODEL_CARD)
-    family = card.get("family", "gan")
-    if family not in _FAMILY_FILES or not (folder / _FAMILY_FILES[family]).is_file():
-        raise TrainingError(f"base model '{base_model_id}' lacks its {_FAMILY_FILES.get(family, 'networks')}, "
-                            "so it cannot be fine-tuned")
-    return folder, card
-
-
-def load_network(folder: Path, name: str) -> keras.Model:
-    """One saved network of a model folder (safe_mode: model folders can come from users)."""
-    import models.gan.layers  # noqa: F401  registers custom layers for safe_mode loading
-
-    return keras.saving.load_model(folder / name, compile=False, safe_mode=True)
-
 
 def _copy_of(model: keras.Model) -> keras.Model:
     clone = keras.models.clone_model(model)
     clone.set_weights(model.get_weights())
     return clone
-
-
-def _check_base(config: TrainConfig, card: dict, resolution: int) -> None:
-    if card["resolution"] != resolution:
-        raise TrainingError(
-            f"dataset resolution {resolution} does not match base model '{config.base_model_id}' "
-            f"resolution {card['resolution']}; upload the dataset at resolution {card['resolution']}"
-        )
-    family = card.get("family", "gan")
-    if config.method not in _FAMILY_METHODS[family]:
-        raise TrainingError(f"method '{config.method}' does not apply to a {family.upper()} base model; "
-                            f"use one of {', '.join(_FAMILY_METHODS[family])}")
 
 
 def freeze_discriminator_blocks(discriminator: keras.Model, count: int) -> None:
@@ -100,26 +67,25 @@ def _build_vae(config, networks) -> VAE:
     return vae
 
 
-def _base_partner(config, folder, base_card, family, resolution):
-    """The base's discriminator (or encoder); a fresh projected D when the run asks for one the base lacks."""
-    if family == "gan" and config.discriminator != base_card.get("discriminator", "standard"):
-        if config.discriminator == "projected":
-            return build_projected_discriminator(resolution)  # deep transfer on top of the base generator
-        raise TrainingError(f"base model '{config.base_model_id}' has a projected discriminator; "
-                            "fine-tune it with discriminator='projected'")
-    return load_network(folder, _FAMILY_FILES[family])
+def _base_partner(config, base: BaseModelInfo, resolution):
+    """The base's discriminator (or encoder); a fresh projected D when the run asks for one the base lacks
+    (models.preflight refuses a standard D on a base whose D is projected)."""
+    if base.family == "gan" and config.discriminator == "projected" and base.card.get("discriminator") != "projected":
+        return build_projected_discriminator(resolution)  # deep transfer on top of the base generator
+    return load_network(base.folder / storage.FAMILY_FILES[base.family])
 
 
 def build_training_model(config: TrainConfig, data_dir: Path, resolution: int):
-    """The training model (GAN or VAE) for this run and the base model's card (None from scratch)."""
+    """The training model (GAN or VAE) for this run and the base model's card (None from scratch).
+
+    The config is one models.preflight has checked (training.train does that first)."""
     keras.utils.set_random_seed(config.seed)
     if config.base_model_id is not None:
-        folder, base_card = load_base(data_dir, config.base_model_id)
-        _check_base(config, base_card, resolution)
-        family = base_card.get("family", "gan")
+        base = read_base(data_dir, config.base_model_id)
+        base_card, family = base.card, base.family
         # The base's EMA generator is its product, so both G and EMA G start from it.
-        ema_generator = load_network(folder, storage.GENERATOR_EMA_FILE)
-        networks = (_copy_of(ema_generator), ema_generator, _base_partner(config, folder, base_card, family, resolution))
+        ema_generator = load_network(base.folder / storage.GENERATOR_EMA_FILE)
+        networks = (_copy_of(ema_generator), ema_generator, _base_partner(config, base, resolution))
     else:
         base_card, family = None, config.family
         generator = build_generator("lite" if family == "vae" else config.architecture, resolution,

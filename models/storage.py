@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import tempfile
-import uuid
 from pathlib import Path
 from typing import Any
 
+from models import atomic
+from models.ids import is_valid_id, new_id  # noqa: F401  (re-exported: storage is where callers look)
+
 PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
-_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
 DATASET_META = "dataset.json"
 MODEL_CARD = "model.json"
@@ -30,14 +30,7 @@ DISCRIMINATOR_FILE = "discriminator.keras"
 ENCODER_FILE = "encoder.keras"  # VAE models
 SAMPLES_FILE = "samples.png"
 METRICS_FILE = "metrics.jsonl"
-
-
-def new_id() -> str:
-    return uuid.uuid4().hex
-
-
-def is_valid_id(value: str) -> bool:
-    return bool(_ID_RE.match(value or ""))
+FAMILY_FILES = {"gan": DISCRIMINATOR_FILE, "vae": ENCODER_FILE}  # the network a fine-tune needs besides G
 
 
 def datasets_root(data_dir: Path) -> Path:
@@ -91,21 +84,9 @@ def read_json(path: Path) -> Any:
         return json.load(f)
 
 
-def write_json_atomic(path: Path, value: Any) -> None:
-    """Write then rename, so readers never see half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(value, f, indent=2, sort_keys=True)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; these files are meant to be read by others
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def write_json_atomic(path: Path, value: Any, *, durable: bool = True) -> None:
+    """Readers never see half a file (models.atomic)."""
+    atomic.write_json(path, value, durable=durable)
 
 
 def publish_dir(staged: Path, final: Path) -> None:

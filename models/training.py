@@ -19,6 +19,7 @@ from models.callbacks import RunHooks, write_sample_grid
 from models.checkpoints import restore_checkpoint
 from models.config import TrainConfig
 from models.data import load_training_images, training_pipeline
+from models.preflight import preflight
 from models.setup import build_training_model
 
 SAMPLE_SEEDS = list(range(64))
@@ -44,11 +45,13 @@ def train(
     evaluator: instead of feature_network, any callable (EMA generator network) -> {"kid_mean", ...}.
     """
     started = time.monotonic()
+    # Refuses what cannot train (in the API's words); a fine-tune's config gets what it inherits.
+    config = preflight(config, data_dir)
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     storage.write_json_atomic(run_dir / storage.CONFIG_FILE, config.model_dump(mode="json"))
     images, dataset_meta = load_training_images(data_dir, config.dataset_id)
-    model, base_card = build_training_model(config, data_dir, dataset_meta["resolution"])
+    model, base_card = build_training_model(config, data_dir, dataset_meta.resolution)
     if evaluator is None and feature_network is not None and config.eval_every:
         evaluator = _evaluator(feature_network, data_dir, config, images)
     start_step = restore_checkpoint(model, run_dir / "checkpoints") or 0
@@ -75,10 +78,11 @@ def train(
 
 
 def _evaluator(feature_network, data_dir, config, train_images):
-    from models.data import load_split, read_dataset_meta
+    from models import datasets
+    from models.data import load_split
     from models.metrics.evaluator import KIDEvaluator, reference_images
 
-    folder, meta = read_dataset_meta(data_dir, config.dataset_id)
+    folder, meta = datasets.find(data_dir, config.dataset_id)
     real, reference = reference_images(train_images, load_split(folder, meta, "val"))
     return KIDEvaluator(feature_network, real, reference, num_samples=config.eval_images,
                         cache_dir=Path(data_dir) / "cache" / "features")
@@ -108,7 +112,7 @@ def _model_card(config, model_id, job_id, dataset_meta, base_card, hooks, wall_s
         "id": model_id,
         "family": family,
         "architecture": base_card["architecture"] if from_base else ("lite" if family == "vae" else config.architecture),
-        "resolution": dataset_meta["resolution"],
+        "resolution": dataset_meta.resolution,
         "latent_dim": base_card["latent_dim"] if from_base else config.latent_dim,
         "discriminator": config.discriminator if family == "gan" else None,
         "parent_id": config.base_model_id,
@@ -120,7 +124,7 @@ def _model_card(config, model_id, job_id, dataset_meta, base_card, hooks, wall_s
             "description": (
                 f"{family.upper()} fine-tuned from '{config.base_model_id}'" if from_base
                 else f"{family.upper()} trained from scratch"
-            ) + f" on dataset '{dataset_meta.get('name') or config.dataset_id}' ({dataset_meta['num_train']} images)",
+            ) + f" on dataset '{dataset_meta.name or config.dataset_id}' ({dataset_meta.num_train} images)",
             "method": config.method, "augment": config.augment, "ema": config.ema, "r1_gamma": config.r1_gamma,
             "steps": config.steps, "batch_size": config.batch_size,
             "wall_seconds": round(wall_seconds, 1), "hardware": _hardware(),

@@ -20,12 +20,15 @@ from pathlib import Path  # noqa: E402
 import pytest  # noqa: E402
 import redis  # noqa: E402
 
+from app.serve import stop_child  # noqa: E402
+from jobs.connection import connect  # noqa: E402
+from jobs.embedded_redis import EmbeddedRedis  # noqa: E402
+from jobs.queue import JobQueue  # noqa: E402
+from jobs.settings import QueueSettings  # noqa: E402
 from models import storage  # noqa: E402
 from tests.utils.datasets import write_dataset  # noqa: E402
 from tests.utils.training import tiny_config  # noqa: E402
 from tests.utils.waiting import wait_for  # noqa: E402
-from worker.embedded_redis import EmbeddedRedis  # noqa: E402
-from worker.settings import QueueSettings  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LOCAL_TEST_DB = "redis://127.0.0.1:6379/15"  # a developer's local Redis: db 15 is for tests
@@ -67,6 +70,12 @@ def settings(redis_url, data_dir):
     )
     yield settings
     _delete_queue_keys(redis.Redis.from_url(redis_url), settings)
+
+
+@pytest.fixture
+def job_queue(settings) -> JobQueue:
+    """A JobQueue on this test's queue."""
+    return JobQueue(connect(settings), settings)
 
 
 @pytest.fixture
@@ -130,22 +139,15 @@ def worker_env(settings: QueueSettings) -> dict[str, str]:
 
 def stop_process(process: subprocess.Popen) -> None:
     """SIGTERM (RQ: warm stop), again after 1.5 s (cold: kills a running job), then SIGKILL."""
-    for sig, grace in ((signal.SIGTERM, 1.5), (signal.SIGTERM, 10), (signal.SIGKILL, 10)):
-        if process.poll() is not None:
-            return
-        process.send_signal(sig)
-        try:
-            process.wait(grace)
-        except subprocess.TimeoutExpired:
-            pass
+    stop_child(process, [(signal.SIGTERM, 1.5), (signal.SIGTERM, 10)])
 
 
 def _delete_queue_keys(conn: redis.Redis, settings: QueueSettings) -> None:
+    from jobs.queue import cancel_key
+    from jobs.store import JobStore
     from worker.lease import lease_key
-    from worker.queue import cancel_key
-    from worker.records import JobStore
 
-    job_ids = [record["id"] for record in JobStore(settings.data_dir).list()]
+    job_ids = [record.id for record in JobStore(settings.data_dir).list()]
     keys = [k for j in job_ids
             for k in (f"rq:job:{j}", f"rq:results:{j}", f"rq:executions:{j}", cancel_key(j), lease_key(j))]
     keys += list(conn.scan_iter(match=f"*{settings.queue_name}*"))  # the queue, its registries, webhooks

@@ -1,8 +1,8 @@
-"""RQ side of transfergen: queue access (TF-free), the job function, the worker entry point.
+"""The runner: the RQ worker that trains jobs (`python -m worker`). Built on the TF-free `jobs` package.
 
-`worker.queue`, `worker.settings` and `worker.connection` never import TensorFlow, so the API
-process and the worker parent stay light; only `worker.jobs.train_job` imports models.training,
-inside the forked work horse. Job records (status, progress, events) live on disk
-(`worker.records`); leases (`worker.lease`) and the sweep (`worker.recovery`) bring back jobs whose
-worker was lost; `worker.webhooks` is the outbox the API's dispatcher sends from.
+`worker.training_worker` is RQ's Worker plus the lost-job sweep; `worker.jobs.train_job` is the job
+function, run in the forked work horse (the only process that imports TensorFlow); `worker.hooks`
+are the training loop's progress/abort hooks for one job; `worker.lease` says which horse trains a
+job right now, and `worker.recovery` brings back jobs whose horse or worker was lost. The API never
+imports this package: it reaches jobs through `jobs.queue`.
 """

@@ -2,8 +2,9 @@
 
 RQ's default Worker forks a work horse per job, so each training run gets a fresh process
 (TensorFlow is imported there, never here) and its memory is returned when it ends. SIGTERM or
-Ctrl-C once: finish the current job, then exit; twice: kill the running job and exit (RQ); the
-killed job is resumed from its last checkpoint by the next worker (worker.recovery).
+Ctrl-C once: the running job checkpoints, pauses and goes back on the queue, then the worker exits;
+twice: RQ kills the running job and exits; the next worker resumes the job from its last checkpoint
+(worker.training_worker).
 """
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ import argparse
 import logging
 
 import worker.jobs  # noqa: F401  TF-free; a broken install fails here, at start, not in every job
-from worker.connection import connect
-from worker.queue import SERIALIZER
-from worker.settings import get_queue_settings
+from jobs.connection import connect
+from jobs.queue import SERIALIZER
+from jobs.settings import get_queue_settings
 from worker.training_worker import TrainingWorker
 
 log = logging.getLogger("worker")

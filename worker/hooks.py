@@ -3,17 +3,22 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 import redis
 
-from worker import webhooks
+from jobs import webhooks
+from jobs.events import EventType
+from jobs.record import JobProgress
+from jobs.store import JobStore, Transaction
+from jobs.timestamps import utc_now_iso
+from models.progress import TrainingProgress
 from worker.lease import LeaseKeeper
-from worker.records import JobStore, utc_now_iso
 
 log = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL_S = 1.0  # at most one record write a second (the loop reports about that often)
-ABORT_INTERVAL_S = 0.5  # one Redis EXISTS per half second, however fast the steps are
+ABORT_INTERVAL_S = 0.5  # Redis is asked for the cancel flag (and the worker's shutdown) at most this often
 RECORD_CANCEL_INTERVAL_S = 5.0  # and the record's cancel_requested now and then (if Redis lost the flag)
 REDIS_RETRY_S = 10.0  # after a Redis error, the flag is not asked for again this long
 
@@ -27,19 +32,20 @@ class JobHooks:
 
     Checkpoints and evaluations are logged as events as soon as they are reported; plain progress is
     written at most once a second. Nothing here raises into the training loop: disk or Redis trouble
-    is logged, and losing the lease turns into an abort (`superseded`).
+    is logged, and losing the lease turns into an abort (`superseded`). `shutdown_requested` says
+    whether this horse's worker is shutting down: the run then stops as `paused`, not canceled.
     """
 
     def __init__(self, *, store: JobStore, conn: redis.Redis, queue_name: str, job_id: str, token: str,
                  keeper: LeaseKeeper | None, cancel_key: str, checkpoint_step: int | None,
-                 webhook_progress_interval_s: float, pause_key: str | None = None):
+                 webhook_progress_interval_s: float, shutdown_requested: Callable[[], bool] | None = None):
         self.store, self.conn, self.queue_name = store, conn, queue_name
         self.job_id, self.token, self.keeper, self.cancel_key = job_id, token, keeper, cancel_key
-        self.pause_key = pause_key
+        self.shutdown_requested = shutdown_requested
         self.paused = False  # stopped because its worker is shutting down, not canceled
         self.webhook_progress_interval_s = webhook_progress_interval_s
         self.superseded = False
-        self.latest: dict | None = None
+        self.latest: TrainingProgress | None = None
         self._checkpoint_step = checkpoint_step  # the one already in the record (a resumed run)
         self._resumed_from = checkpoint_step or 0  # evaluations up to here were logged by an earlier attempt
         self._evaluated_step: int | None = None
@@ -49,26 +55,24 @@ class JobHooks:
         self._last_record_check = time.monotonic()
         self._abort = False
 
-    def progress(self, progress: dict) -> None:
+    def progress(self, progress: TrainingProgress) -> None:
         self.latest = progress
         now = time.monotonic()
-        checkpoint = progress.get("checkpoint_step")
-        metrics = progress.get("latest_metrics") or {}
+        checkpoint, evaluated = progress.checkpoint_step, progress.evaluated_step
         new_checkpoint = checkpoint is not None and checkpoint != self._checkpoint_step
-        new_metrics = (metrics.get("step") is not None and metrics["step"] != self._evaluated_step
-                       and metrics["step"] > self._resumed_from)
-        final = progress.get("step") == progress.get("total_steps")
-        if not (new_checkpoint or new_metrics or final) and now - self._last_write < PROGRESS_INTERVAL_S:
+        new_metrics = evaluated is not None and evaluated != self._evaluated_step and evaluated > self._resumed_from
+        if not (new_checkpoint or new_metrics or progress.finished) and now - self._last_write < PROGRESS_INTERVAL_S:
             return
         self._last_write = now
         try:
             with self.store.transaction(self.job_id, durable=False) as txn:
                 self.check_owner(txn)
-                txn.record["progress"] = {**progress, "updated_at": utc_now_iso()}
+                txn.record.progress = JobProgress(**progress.model_dump(), updated_at=utc_now_iso())
                 if new_checkpoint:
-                    txn.event("checkpoint", f"checkpoint saved at step {checkpoint}", step=checkpoint)
+                    txn.event(EventType.CHECKPOINT, f"checkpoint saved at step {checkpoint}", step=checkpoint)
                 if new_metrics:
-                    txn.event("evaluated", _evaluation_message(metrics), step=metrics["step"], metrics=metrics)
+                    txn.event(EventType.EVALUATED, _evaluation_message(progress.latest_metrics), step=evaluated,
+                              metrics=progress.latest_metrics)
                 record = txn.record
         except Superseded:
             self.superseded = True
@@ -79,8 +83,8 @@ class JobHooks:
         if new_checkpoint:
             self._checkpoint_step = checkpoint
         if new_metrics:
-            self._evaluated_step = metrics["step"]
-        if now - self._last_webhook >= self.webhook_progress_interval_s and not final:
+            self._evaluated_step = evaluated
+        if now - self._last_webhook >= self.webhook_progress_interval_s and not progress.finished:
             self._last_webhook = now
             webhooks.notify(self.conn, self.queue_name, record, "progress")
 
@@ -92,27 +96,25 @@ class JobHooks:
         if now - self._last_abort_check >= ABORT_INTERVAL_S:
             self._last_abort_check = now
             try:
-                canceled, *pause = self.conn.mget(self.cancel_key, *filter(None, [self.pause_key]))
-                self._abort = canceled is not None
-                # The pause flag names the horse its worker saw running: a later horse ignores it.
-                self.paused = bool(pause) and pause[0] == self.token.encode() and not self._abort
+                self._abort = self.conn.exists(self.cancel_key) > 0
+                self.paused = not self._abort and self.shutdown_requested is not None and self.shutdown_requested()
             except redis.RedisError:  # Redis down: don't stall every step on it; the record is read below
                 log.warning("job %s: could not read the cancel flag; retrying in %.0f s", self.job_id,
                             REDIS_RETRY_S, exc_info=True)
                 self._last_abort_check = now + REDIS_RETRY_S
         if not self._abort and now - self._last_record_check >= RECORD_CANCEL_INTERVAL_S:
             self._last_record_check = now
-            record = self.store.read(self.job_id) or {}
-            self._abort = bool(record.get("cancel_requested"))
+            record = self.store.read(self.job_id)
+            self._abort = record is not None and record.cancel_requested
         return self._abort or self.paused
 
     @property
     def lost_lease(self) -> bool:
         return self.superseded or (self.keeper is not None and self.keeper.lost.is_set())
 
-    def check_owner(self, txn) -> None:
+    def check_owner(self, txn: Transaction | None) -> None:
         """Inside a record transaction: raise Superseded unless this horse still owns the job."""
-        if txn is None or txn.record.get("lease") != self.token:
+        if txn is None or txn.record.lease != self.token:
             raise Superseded(self.job_id)
 
 

@@ -7,6 +7,8 @@ re-enqueues the job. Every step is a compare-and-set in a Lua script, so:
 - two horses never hold one job's lease (the second delivery of a job sees a live token and leaves);
 - a horse that stalled past its TTL and was declared lost learns so at its next renewal and stops,
   instead of training on beside its replacement.
+RQ cannot give these: its started registry and execution heartbeats say that a worker started a job,
+not that only one process trains it, and a second delivery of the same job id runs regardless.
 """
 from __future__ import annotations
 

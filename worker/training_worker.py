@@ -1,14 +1,26 @@
-"""RQ's forking Worker, plus transfergen's lost-job sweep (worker.recovery) and pause on shutdown.
+"""RQ's forking Worker, plus transfergen's lost-job sweep (worker.recovery).
 
-RQ itself notices a dead worker's job only at its registry maintenance (every 10 minutes) and then
-fails it. This worker sweeps at start-up and every SWEEP_INTERVAL_S, idle or busy (RQ wakes the
-parent that often: the dequeue timeout while idle, the horse-monitoring interval while busy), and at
-once after its own horse dies without finishing (killed), so a lost job resumes within seconds.
+Leaning on RQ's public API:
+- a killed work horse: RQ calls `work_horse_killed_handler` (a constructor argument) with the job and
+  the horse's pid; we record the loss (lease tombstoned, `lost` event, or failed after too many), and
+  RQ's `Retry` (every job is enqueued with one, jobs.queue) puts the job back on the queue at once;
+- a warm shutdown (one SIGTERM, as `docker stop` sends): RQ stores `shutdown_requested_date` on the
+  worker; the horse reads it (worker.jobs), checkpoints at its next step and pauses, and RQ's Retry
+  requeues the job for the next worker, which resumes exactly there. A second SIGTERM still kills the
+  horse at once (RQ's cold shutdown); the job then resumes from its last periodic checkpoint;
+- `maintenance_interval` (a constructor argument) makes RQ run its maintenance every SWEEP_INTERVAL_S.
 
-A warm shutdown (one SIGTERM, as `docker stop` sends) does not wait hours for a training run: the
-horse is asked to checkpoint and stop at its next step, and the job goes back on the queue for the
-next worker to resume exactly there. A second SIGTERM still kills the horse at once (RQ's cold
-shutdown); the job then resumes from its last periodic checkpoint.
+What stays custom, and why:
+- `run_maintenance_tasks` adds the sweep to RQ's maintenance. RQ's own clean-up of abandoned jobs
+  (StartedJobRegistry.cleanup) waits for their execution heartbeat to expire and then retries them
+  blind; the sweep knows each job's lease (30 s), its checkpoint and how often it was lost at that
+  checkpoint, and fails a job that keeps dying instead of retrying it forever;
+- `dequeue_timeout`: RQ blocks an idle worker in BLPOP for worker_ttl - 15 s (405 s by default), and
+  maintenance runs only between two waits; waking every sweep interval keeps lost jobs coming back
+  within seconds while the worker is idle;
+- `maintain_heartbeats`: the one method RQ calls in the worker parent while its horse trains (every
+  job_monitoring_interval); the sweep runs there too, so a busy worker still brings back other
+  workers' lost jobs. RQ has no public hook in that loop.
 """
 from __future__ import annotations
 
@@ -17,77 +29,43 @@ import time
 
 from rq import Worker
 
-from worker import lease
-from worker.queue import pause_key
+from jobs.settings import QueueSettings
 from worker.recovery import Recovery
-from worker.settings import QueueSettings
 
 log = logging.getLogger(__name__)
 
-MONITOR_INTERVAL_S = 5  # at most: a shutdown's pause request reaches the horse within this (plus a step)
+MONITOR_INTERVAL_S = 5  # at most: how often the parent wakes while its horse trains
 
 
 class TrainingWorker(Worker):
     def __init__(self, *args, settings: QueueSettings, **kwargs):
-        self.settings = settings  # before Worker.__init__, which reads dequeue_timeout
-        # The parent wakes this often while its horse trains: to sweep, and to pass on a pause request.
-        kwargs.setdefault("job_monitoring_interval", min(self._interval, MONITOR_INTERVAL_S))
+        self.settings = settings
+        interval = max(1, round(settings.sweep_interval_s))
+        kwargs.setdefault("job_monitoring_interval", min(interval, MONITOR_INTERVAL_S))
+        kwargs.setdefault("maintenance_interval", interval)
+        kwargs.setdefault("work_horse_killed_handler", self._horse_killed)
         super().__init__(*args, **kwargs)
         self.recovery = Recovery(self.connection, settings)
         self._next_sweep = 0.0
-        self._last_horse_pid = 0
-        self._pause_requested = False  # set in the signal handler; acted on in the monitor loop
-        self._paused_job: str | None = None
-
-    @property
-    def _interval(self) -> int:
-        return max(1, round(self.settings.sweep_interval_s))
 
     @property
     def dequeue_timeout(self) -> int:
-        return self._interval  # wake up that often while idle, to sweep
-
-    @property
-    def should_run_maintenance_tasks(self) -> bool:
-        return time.monotonic() >= self._next_sweep or super().should_run_maintenance_tasks
+        return self.maintenance_interval  # wake up that often while idle, to sweep
 
     def run_maintenance_tasks(self) -> None:
+        super().run_maintenance_tasks()
         self.sweep_if_due()
-        if super().should_run_maintenance_tasks:
-            super().run_maintenance_tasks()
 
-    def handle_warm_shutdown_request(self) -> None:
-        super().handle_warm_shutdown_request()
-        self._pause_requested = True  # no Redis here: a signal handler may interrupt a Redis call
-
-    def maintain_heartbeats(self, job, execution) -> None:
-        super().maintain_heartbeats(job, execution)
-        if self._pause_requested and self._paused_job is None:
-            self._pause(job.id)
+    def maintain_heartbeats(self, *args, **kwargs) -> None:
+        super().maintain_heartbeats(*args, **kwargs)
         self.sweep_if_due()  # while our own horse trains: other workers' jobs may be lost
 
-    def _pause(self, job_id: str) -> None:
-        """Ask our horse (and only it: the flag holds its lease token) to checkpoint and stop."""
-        holder = lease.holder(self.connection, job_id)
-        if holder is not None and holder.startswith(lease.token_prefix(self._last_horse_pid)):
-            self.connection.set(pause_key(job_id), holder, ex=24 * 3600)
-            self._paused_job = job_id
-            log.info("job %s: asked to pause for this worker's shutdown", job_id)
-
-    def fork_work_horse(self, job, queue) -> None:
-        super().fork_work_horse(job, queue)
-        self._last_horse_pid = self._horse_pid
-
-    def execute_job(self, job, queue) -> None:
-        super().execute_job(job, queue)
-        pid, self._last_horse_pid = self._last_horse_pid, 0
+    def _horse_killed(self, job, horse_pid: int, status: int, rusage) -> None:
         try:
-            if self._paused_job == job.id and self.recovery.requeue_paused(job.id):
-                log.info("job %s: paused and back on the queue", job.id)
-            elif pid and self.recovery.recover_dead_horse(job.id, pid):
-                log.warning("job %s: work horse %s died mid-run; job re-enqueued", job.id, pid)
-        except Exception:
-            log.exception("job %s: could not put it back on the queue", job.id)
+            if self.recovery.record_dead_horse(job.id, horse_pid):
+                log.warning("job %s: work horse %s died mid-run; RQ retries it", job.id, horse_pid)
+        except Exception:  # RQ goes on to retry the job either way; the sweep catches what this missed
+            log.exception("job %s: could not record the loss of its work horse", job.id)
 
     def sweep_if_due(self) -> None:
         if time.monotonic() < self._next_sweep:

@@ -1,7 +1,7 @@
 """Uploaded files -> normalised square RGB images (Pillow and zipfile only, no HTTP).
 
 Every image is decoded by content (never by extension), composited on white, converted to RGB,
-centre-cropped to a square and resized with LANCZOS. Exact duplicates and non-images are reported,
+centre-cropped to a square and resized with LANCZOS (models.datasets.square_resize). Exact duplicates and non-images are reported,
 not fatal; anything too large is fatal, checked before decoding or extracting.
 """
 from __future__ import annotations
@@ -16,6 +16,8 @@ from typing import BinaryIO
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from models.datasets import square_resize
 
 ALLOWED_FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "GIF")  # GIF and WebP: the first frame
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a local file header; an empty archive
@@ -212,10 +214,3 @@ def to_rgb(image: Image.Image) -> Image.Image:
 def pixel_digest(image: Image.Image) -> bytes:
     """Equal for exactly equal decoded images, whatever their file format."""
     return hashlib.sha256(f"{image.width}x{image.height}:".encode() + image.tobytes()).digest()
-
-
-def square_resize(image: Image.Image, resolution: int) -> Image.Image:
-    side = min(image.size)
-    left, top = (image.width - side) // 2, (image.height - side) // 2
-    square = image.crop((left, top, left + side, top + side))
-    return square.resize((resolution, resolution), Image.Resampling.LANCZOS)

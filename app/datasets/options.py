@@ -5,6 +5,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from models.latents import Seed
+
 RESOLUTIONS = (16, 32, 64, 128, 256)  # the generators' supported side lengths
 
 
@@ -25,4 +27,4 @@ class DatasetOptions(BaseModel):
     name: str | None = Field(None, min_length=1, max_length=200)  # None: taken from the upload
     resolution: Resolution = 64
     val_fraction: float = Field(0.1, ge=0.0, le=0.5)  # share of images held out for validation
-    seed: int = Field(0, ge=0, lt=2**32)  # seeds the train/validation split
+    seed: Seed = 0  # seeds the train/validation split

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
 from pathlib import Path, PurePath
 
 import numpy as np
@@ -11,17 +10,16 @@ from PIL import Image
 from app.datasets.ingest import Limits, Upload, ingest
 from app.datasets.options import DatasetOptions
 from app.datasets.split import split_indices
-from models import storage
+from models import datasets, storage
+from models.datasets import DatasetMeta, DatasetSummary, SplitOptions
 
-PUBLIC_FIELDS = ("id", "name", "resolution", "num_images", "num_train", "num_val", "rejected", "created_at")
 
-
-def public_view(meta: dict) -> dict:
+def public_view(meta: DatasetMeta) -> dict:
     """dataset.json without the file lists."""
-    return {key: meta.get(key) for key in PUBLIC_FIELDS}
+    return meta.model_dump(include=set(DatasetSummary.model_fields))
 
 
-def create_dataset(data_dir: Path, uploads: list[Upload], options: DatasetOptions, limits: Limits) -> dict:
+def create_dataset(data_dir: Path, uploads: list[Upload], options: DatasetOptions, limits: Limits) -> DatasetMeta:
     """Process the uploads into a new dataset; on any failure nothing is left in DATA_DIR."""
     staged = storage.staging_dir(data_dir)
     try:
@@ -29,29 +27,22 @@ def create_dataset(data_dir: Path, uploads: list[Upload], options: DatasetOption
         pending.mkdir()
         images: list[Path] = []
 
-        def save(image: Image.Image) -> None:
-            path = pending / f"{len(images):05d}.png"
+        def save(image: Image.Image) -> None:  # as they come: an upload never sits in memory whole
+            path = pending / datasets.image_name(len(images))
             image.save(path, format="PNG")
             images.append(path)
 
         rejected = ingest(uploads, resolution=options.resolution, limits=limits, save=save)
         train, val = split_indices(len(images), options.val_fraction, options.seed)
-        meta = {
-            "id": storage.new_id(),
-            "name": options.name or _default_name(uploads),
-            "resolution": options.resolution,
-            "num_images": len(images),
-            "num_train": len(train),
-            "num_val": len(val),
-            "rejected": rejected,
-            "created_at": datetime.now(timezone.utc).isoformat(),
-            "train": _move([images[i] for i in train], staged / "train"),
-            "val": _move([images[i] for i in val], staged / "val"),
-            "split": {"val_fraction": options.val_fraction, "seed": options.seed},
-        }
+        meta = DatasetMeta.create(
+            storage.new_id(), options.name or _default_name(uploads), options.resolution,
+            train=_move([images[i] for i in train], staged / "train"),
+            val=_move([images[i] for i in val], staged / "val"),
+            rejected=rejected, split=SplitOptions(val_fraction=options.val_fraction, seed=options.seed),
+        )
         pending.rmdir()
-        storage.write_json_atomic(staged / storage.DATASET_META, meta)
-        storage.publish_dir(staged, storage.datasets_root(data_dir) / meta["id"])
+        datasets.write_meta(staged, meta)
+        storage.publish_dir(staged, storage.datasets_root(data_dir) / meta.id)
         return meta
     except BaseException:
         storage.remove_dir(staged)
@@ -63,7 +54,7 @@ def _move(paths: list[Path], folder: Path) -> list[str]:
     folder.mkdir()
     names = []
     for index, path in enumerate(paths):
-        names.append(f"{index:05d}.png")
+        names.append(datasets.image_name(index))
         os.replace(path, folder / names[-1])
     return names
 
@@ -73,19 +64,19 @@ def _default_name(uploads: list[Upload]) -> str:
     return stem[:200] or "dataset"
 
 
-def read_dataset(data_dir: Path, dataset_id: str) -> dict | None:
-    path = storage.dataset_dir(data_dir, dataset_id)
-    return storage.read_json(path / storage.DATASET_META) if path else None
+def read_dataset(data_dir: Path, dataset_id: str) -> DatasetMeta | None:
+    found = datasets.find(data_dir, dataset_id)
+    return None if found is None else found[1]
 
 
-def list_datasets(data_dir: Path) -> list[dict]:
+def list_datasets(data_dir: Path) -> list[DatasetMeta]:
     """Newest first."""
     root = storage.datasets_root(data_dir)
     found = []
     for path in root.iterdir() if root.is_dir() else []:
         if (path / storage.DATASET_META).is_file():
-            found.append(storage.read_json(path / storage.DATASET_META))
-    return sorted(found, key=lambda meta: meta.get("created_at", ""), reverse=True)
+            found.append(datasets.read_meta(path))
+    return sorted(found, key=lambda meta: meta.created_at or "", reverse=True)
 
 
 def delete_dataset(data_dir: Path, dataset_id: str) -> bool:
@@ -101,11 +92,11 @@ def delete_dataset(data_dir: Path, dataset_id: str) -> bool:
 
 def load_images(data_dir: Path, dataset_id: str, limit: int) -> np.ndarray | None:
     """Up to `limit` images (training first) as uint8 (n, H, W, 3); None when the dataset is unknown."""
-    path = storage.dataset_dir(data_dir, dataset_id)
-    if path is None:
+    found = datasets.find(data_dir, dataset_id)
+    if found is None:
         return None
-    meta = storage.read_json(path / storage.DATASET_META)
-    files = [path / "train" / n for n in meta["train"]] + [path / "val" / n for n in meta["val"]]
+    path, meta = found
+    files = [path / "train" / n for n in meta.train] + [path / "val" / n for n in meta.val]
     arrays = []
     for file in files[:limit]:
         with Image.open(file) as image:

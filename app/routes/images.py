@@ -5,7 +5,6 @@ generator calls; a seed's pixels are the same whatever else is in its batch (mod
 """
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 from typing import Annotated
@@ -14,6 +13,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app.deps import GeneratorsDep, RendererDep, SettingsDep
 from app.errors import ApiError, not_found
+from app.etags import composite_etag, etag_matches, image_etag
 from app.generation import GeneratorCache, LoadedModel
 from app.rendering import Renderer
 from app.schemas import ImageBatchRequest
@@ -23,7 +23,7 @@ from models.latents import MAX_SEED
 
 router = APIRouter(prefix="/models/{model_id}", tags=["images"])
 
-SEED_RE = re.compile(r"[0-9]{1,10}")
+SEED_RE = re.compile(rf"[0-9]{{1,{len(str(MAX_SEED - 1))}}}")  # digits of a seed; parse_seed checks the bound
 CACHE_FOREVER = "public, max-age=31536000, immutable"  # a URL's bytes change only with the model's weights
 _PNG = {200: {"content": {"image/png": {}}}, 304: {"description": "Not modified"}}
 
@@ -37,25 +37,6 @@ def parse_seed(text: str, name: str = "seed") -> int:
     if not SEED_RE.fullmatch(text) or int(text) >= MAX_SEED:
         raise ApiError(422, "invalid_seed", f"The {name} must be an integer from 0 to {MAX_SEED - 1}, got {text!r}.")
     return int(text)
-
-
-def etag_matches(if_none_match: str | None, etag: str) -> bool:
-    """If-None-Match uses the weak comparison: W/"x" matches "x"; '*' matches anything."""
-    if not if_none_match:
-        return False
-    candidates = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
-    return "*" in candidates or etag in candidates
-
-
-def image_etag(fingerprint: str, seed: int, truncation: float) -> str:
-    """psi = 1 gives the plain image's tag: it is the same image."""
-    if truncation == 1.0:
-        return f'"{fingerprint}-{seed}"'
-    return f'"{fingerprint}-{seed}-t{abs(truncation)!r}"'  # abs: -0.0 is psi 0
-
-
-def composite_etag(*parts: object) -> str:
-    return '"' + hashlib.sha256(repr(parts).encode()).hexdigest()[:32] + '"'
 
 
 def check_count(count: int, limit: int, what: str) -> None:

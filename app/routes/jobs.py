@@ -1,4 +1,4 @@
-"""Training jobs: checked here, queued through worker.queue, run by the worker process.
+"""Training jobs: checked here (models.preflight), queued through jobs.queue, run by the worker process.
 
 Besides the job itself: its event log (JSON, or Server-Sent Events with ?stream=true), the latest
 preview grid while it trains, and cancel.
@@ -6,8 +6,6 @@ preview grid while it trains, and cancel.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -18,17 +16,17 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import HttpUrl
 
-from app.datasets import store
 from app.deps import DataDirDep, QueueDep, SettingsDep
 from app.errors import ApiError, not_found
-from app.schemas import JobEvent, JobView
-from models import storage
+from app.etags import content_etag, etag_matches
+from jobs.events import JobEvent
+from jobs.queue import JobQueue
+from jobs.views import JobView
 from models.config import TrainConfig
-from worker.queue import TERMINAL, JobQueue
+from models.preflight import PreflightError, preflight
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
-MIN_TRAIN_IMAGES = 2  # the trainer raises TrainingError below this
 STREAM_POLL_S = 0.5  # how often an event stream looks for new events and progress
 STREAM_KEEPALIVE_S = 15.0  # a comment line this often keeps proxies from closing a quiet stream
 _PNG = {200: {"content": {"image/png": {}}}}
@@ -43,59 +41,40 @@ class JobRequest(TrainConfig):
     webhook_progress: bool = False  # also on progress, at most every WEBHOOK_PROGRESS_INTERVAL_S
 
     def config(self) -> TrainConfig:
-        return TrainConfig.model_validate(self.model_dump(exclude=WEBHOOK_FIELDS))
+        """The training config, knowing which fields the client set (models.preflight needs that)."""
+        return TrainConfig.model_validate(self.model_dump(exclude=WEBHOOK_FIELDS, exclude_unset=True))
 
 
-def check_config(config: TrainConfig, data_dir: Path) -> None:
-    """Refuse now what the trainer would refuse later: the client gets a 422 instead of a failed job."""
-    dataset = store.read_dataset(data_dir, config.dataset_id)
-    if dataset is None:
-        raise ApiError(422, "unknown_dataset", f"No dataset with id {config.dataset_id!r}.")
-    if dataset["num_train"] < MIN_TRAIN_IMAGES:
-        message = (
-            f"Dataset {config.dataset_id!r} has {dataset['num_train']} training image(s); "
-            f"training needs at least {MIN_TRAIN_IMAGES}."
-        )
-        raise ApiError(422, "too_few_images", message)
-    if config.base_model_id is None:
-        return
-    base_dir = storage.model_dir(data_dir, config.base_model_id)
-    if base_dir is None:
-        raise ApiError(422, "unknown_base_model", f"No model with id {config.base_model_id!r}.")
-    base_resolution = storage.read_json(base_dir / storage.MODEL_CARD).get("resolution")
-    if base_resolution != dataset["resolution"]:
-        message = (
-            f"Dataset {config.dataset_id!r} is {dataset['resolution']}x{dataset['resolution']} but base model "
-            f"{config.base_model_id!r} makes {base_resolution}x{base_resolution} images; upload the dataset again "
-            f"with resolution={base_resolution} or choose a base model of resolution {dataset['resolution']}."
-        )
-        details = {"dataset_resolution": dataset["resolution"], "base_model_resolution": base_resolution}
-        raise ApiError(422, "resolution_mismatch", message, details)
+def checked_config(config: TrainConfig, data_dir: Path) -> TrainConfig:
+    """Refuse now what the trainer would refuse later (the same check): a 422 instead of a failed job."""
+    try:
+        return preflight(config, data_dir)
+    except PreflightError as e:
+        raise ApiError(422, e.code, e.message, e.details) from e
 
 
 @router.post("", status_code=202, response_model=JobView)
 def create_job(body: JobRequest, response: Response, queue: QueueDep, data_dir: DataDirDep,
-               settings: SettingsDep) -> dict:
+               settings: SettingsDep) -> JobView:
     """Queue a fine-tune of `base_model_id` (or training from scratch when it is null) on a dataset."""
-    config = body.config()
-    check_config(config, data_dir)
+    config = checked_config(body.config(), data_dir)
     if body.webhook_url is not None and not settings.webhook_secret:
         raise ApiError(422, "webhooks_disabled", "This server has no WEBHOOK_SECRET to sign webhooks with; "
                                                  "leave out webhook_url or ask its operator to set one.")
     url = str(body.webhook_url) if body.webhook_url is not None else None
     job = queue.enqueue(config, webhook_url=url, webhook_progress=body.webhook_progress)
-    response.headers["Location"] = f"/v1/jobs/{job['id']}"
+    response.headers["Location"] = f"/v1/jobs/{job.id}"
     return job
 
 
 @router.get("", response_model=list[JobView])
-def list_jobs(queue: QueueDep) -> list[dict]:
+def list_jobs(queue: QueueDep) -> list[JobView]:
     """All remembered jobs, newest first."""
     return queue.list()
 
 
 @router.get("/{job_id}", response_model=JobView)
-def get_job(job_id: str, queue: QueueDep) -> dict:
+def get_job(job_id: str, queue: QueueDep) -> JobView:
     job = queue.get(job_id)
     if job is None:
         raise not_found("job", job_id)
@@ -103,7 +82,7 @@ def get_job(job_id: str, queue: QueueDep) -> dict:
 
 
 @router.post("/{job_id}/cancel", response_model=JobView)
-def cancel_job(job_id: str, queue: QueueDep) -> dict:
+def cancel_job(job_id: str, queue: QueueDep) -> JobView:
     """Cancel a waiting job now, or stop a running one at its next step (its checkpoint is kept).
     A finished job is returned unchanged."""
     job = queue.cancel(job_id)
@@ -121,7 +100,7 @@ async def get_events(
     stream: bool = False,
     after: Annotated[int, Query(ge=0)] = 0,
     last_event_id: Annotated[str | None, Header()] = None,
-) -> list[dict] | StreamingResponse:
+) -> list[JobEvent] | StreamingResponse:
     """The job's event log, oldest first (only events with seq > `after`).
 
     stream=true: Server-Sent Events instead; each log event as `id: <seq>` / `event: <type>`, and an
@@ -142,26 +121,27 @@ async def get_events(
 
 async def _event_stream(queue: JobQueue, job_id: str, after: int, request: Request) -> AsyncIterator[str]:
     yield "retry: 2000\n\n"
-    last_view: dict | None = None
+    last_view: JobView | None = None
     last_sent = time.monotonic()
     while True:
         view = await asyncio.to_thread(queue.get, job_id)
         # Read after the view: the final event is written before the record turns terminal.
-        events = await asyncio.to_thread(queue.events, job_id, after)
+        events = await asyncio.to_thread(queue.events, job_id, after) or []
         chunks = []
         for event in events:
-            after = event["seq"]
-            chunks.append(f"id: {after}\nevent: {event['type']}\ndata: {json.dumps(event)}\n\n")
+            after = event.seq
+            data = event.model_dump_json(exclude_unset=True)  # the log line as written
+            chunks.append(f"id: {after}\nevent: {event.type}\ndata: {data}\n\n")
         if view is not None and view != last_view:
             last_view = view
-            chunks.append(f"event: progress\ndata: {json.dumps(view)}\n\n")
+            chunks.append(f"event: progress\ndata: {view.model_dump_json()}\n\n")
         if chunks:
             last_sent = time.monotonic()
             yield "".join(chunks)
         elif time.monotonic() - last_sent >= STREAM_KEEPALIVE_S:
             last_sent = time.monotonic()
             yield ": keep-alive\n\n"
-        if view is None or view["status"] in TERMINAL:
+        if view is None or view.status.is_terminal:
             return  # finished (or forgotten meanwhile)
         if await request.is_disconnected():
             return
@@ -185,8 +165,8 @@ def get_preview(job_id: str, queue: QueueDep, if_none_match: Annotated[str | Non
     if data is None:
         raise ApiError(404, "preview_not_found", f"Job {job_id!r} has no preview yet: the first one is written "
                                                  "after `preview_every` training steps.")
-    etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
+    etag = content_etag(data)
     headers = {"ETag": etag, "Cache-Control": "no-cache"}  # it changes as training goes on: revalidate
-    if if_none_match is not None and etag in [t.strip() for t in if_none_match.split(",")]:
+    if etag_matches(if_none_match, etag):
         return Response(status_code=304, headers=headers)
     return Response(data, media_type="image/png", headers=headers)

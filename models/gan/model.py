@@ -15,8 +15,6 @@ from models import storage
 
 
 class GAN(keras.Model):
-    family = "gan"
-
     def __init__(
         self,
         generator: keras.Model,

@@ -13,6 +13,8 @@ from pathlib import Path
 import keras
 from keras import layers
 
+from models.loading import load_network
+
 FEATURE_LAYERS = ("block4_add", "block10_add")  # stride 8 (40 channels) and stride 16 (112 channels)
 HEAD_CHANNELS = 64
 
@@ -25,7 +27,7 @@ def _default_network() -> Path:
 
 def frozen_feature_network(path: Path | None = None) -> keras.Model:
     """The pretrained network up to FEATURE_LAYERS, without its resize, frozen; input RGB in [0, 255]."""
-    source = keras.saving.load_model(path or _default_network(), compile=False, safe_mode=True)
+    source = load_network(path or _default_network())
 
     def clone_layer(layer):
         if isinstance(layer, layers.Resizing):

@@ -1,1 +1,1 @@
-"""Sample-quality metrics: KID and FID on a pluggable feature network, SWD, memorisation."""
+"""Sample-quality metrics: KID on a pluggable feature network, SWD, memorisation."""

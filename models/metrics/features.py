@@ -1,4 +1,4 @@
-"""Feature networks for KID/FID: a Keras model file given by path, or InceptionV3 with ImageNet weights.
+"""Feature networks for KID: a Keras model file given by path, or InceptionV3 with ImageNet weights.
 
 Offline use: the EfficientNet-Lite0 features file (input RGB in [0, 255], any size), reported as
 "KID-EffLite0"; its numbers are not comparable with papers' Inception FID.
@@ -7,11 +7,12 @@ Real-image features are cached on disk by a key of the images' bytes and the net
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
+import io
 from pathlib import Path
 
 import numpy as np
+
+from models import atomic
 
 INCEPTION = "inception_v3"
 DEFAULT_FEATURE_NETWORK = Path(__file__).resolve().parent / "weights" / "efficientnet_lite0_features.keras"
@@ -29,7 +30,9 @@ class FeatureExtractor:
         if self.network_name == INCEPTION:
             self.model = _inception(keras)  # downloads ImageNet weights once: needs a network
         else:
-            self.model = keras.saving.load_model(network, compile=False, safe_mode=True)
+            from models.loading import load_network
+
+            self.model = load_network(network)
         self.label = "Inception" if self.network_name == INCEPTION else _label(Path(self.network_name))
 
     def __call__(self, images_uint8: np.ndarray) -> np.ndarray:
@@ -47,11 +50,9 @@ class FeatureExtractor:
         if path.is_file():
             return np.load(path)
         features = self(images_uint8)
-        self.cache_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.cache_dir, suffix=".npy")
-        with os.fdopen(fd, "wb") as f:
-            np.save(f, features)
-        os.replace(tmp, path)
+        buffer = io.BytesIO()
+        np.save(buffer, features)
+        atomic.write_bytes(path, buffer.getvalue(), durable=False)  # a cache: lost in a crash, computed again
         return features
 
 

@@ -14,8 +14,6 @@ from models import storage
 
 
 class VAE(keras.Model):
-    family = "vae"
-
     def __init__(self, encoder, generator, ema_generator, beta: float = 1.0, ema_half_life_images: int = 10_000,
                  ema_rampup: float | None = 0.05, use_ema: bool = True, seed: int = 0, **kwargs):
         super().__init__(**kwargs)

@@ -69,15 +69,17 @@ def assert_error(response, status: int, code: str) -> dict:
 
 
 def write_model_card(data_dir: Path, model_id: str, resolution: int = 16, root: Path | None = None, **card) -> Path:
-    """A model folder with its card and a stand-in weights file (no TensorFlow); returns the folder."""
+    """A model folder with its card and stand-in network files (no TensorFlow); returns the folder."""
     folder = (root or storage.models_root(data_dir)) / model_id
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / storage.GENERATOR_EMA_FILE).write_bytes(b"weights stand-in")
-    storage.write_json_atomic(folder / storage.MODEL_CARD, {
+    card = {
         "id": model_id, "family": "gan", "architecture": "lite", "resolution": resolution, "latent_dim": 8,
         "parent_id": None, "dataset_id": None, "job_id": None, "created_at": "2025-01-01T00:00:00+00:00",
         "metrics": {}, "card": {}, **card,
-    })
+    }
+    for name in (storage.GENERATOR_EMA_FILE, storage.FAMILY_FILES[card["family"]]):
+        (folder / name).write_bytes(b"weights stand-in")
+    storage.write_json_atomic(folder / storage.MODEL_CARD, card)
     return folder
 
 

@@ -13,6 +13,8 @@ from tests.utils.datasets import _blob_image
 from tests.utils.training import tiny_config
 from tests.utils.waiting import wait_for
 
+pytestmark = pytest.mark.slow  # a real worker process, two training jobs
+
 JOB_TIMEOUT_S = 150  # two tiny jobs; each work horse imports TensorFlow on a busy 2-core machine
 
 

@@ -8,9 +8,12 @@ import subprocess
 import sys
 
 import httpx
+import pytest
 
 from tests.conftest import REPO_ROOT, stop_process
 from tests.utils.waiting import wait_for
+
+pytestmark = pytest.mark.slow  # starts the whole service as processes
 
 
 def _free_port() -> int:

@@ -30,10 +30,10 @@ def test_a_resumed_run_drops_rows_after_its_checkpoint_and_reports_its_last_eval
 
     assert storage.read_jsonl(tmp_path / storage.METRICS_FILE) == rows[:3]
     progress = hooks.progress()
-    assert progress["latest_metrics"] == {"step": 10, "kid_mean": 0.5}
-    assert progress["checkpoint_step"] == 20 and progress["preview_step"] is None
-    assert progress["step"] == 20 and progress["fraction"] == 0.2
+    assert progress.latest_metrics == {"step": 10, "kid_mean": 0.5}
+    assert progress.checkpoint_step == 20 and progress.preview_step is None
+    assert progress.step == 20 and progress.fraction == 0.2
 
 
 def test_a_fresh_run_has_no_checkpoint_yet(tmp_path):
-    assert _hooks(tmp_path).progress()["checkpoint_step"] is None
+    assert _hooks(tmp_path).progress().checkpoint_step is None

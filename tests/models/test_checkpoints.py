@@ -3,7 +3,9 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
+from models.atomic import TEMP_PREFIX
 from models.checkpoints import CHECKPOINT_NAME, checkpoint_step, restore_checkpoint
 from tests.conftest import REPO_ROOT
 
@@ -51,11 +53,12 @@ class _Model:
         return {"weights": [self.var]}
 
 
+@pytest.mark.slow  # kills a writer process
 def test_a_kill_during_a_write_keeps_the_last_good_checkpoint(tmp_path):
     folder = tmp_path / "checkpoints"
     done = subprocess.run([sys.executable, "-c", KILLED_WRITER, str(folder)], cwd=REPO_ROOT)
     assert done.returncode == 9
-    assert len(list(folder.glob(".ckpt.*"))) == 1  # the half-written temp file
+    assert len(list(folder.glob(f"{TEMP_PREFIX}*"))) == 1  # the half-written temp file
 
     assert checkpoint_step(folder) == 10
     model = _Model()

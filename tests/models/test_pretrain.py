@@ -4,11 +4,14 @@ import sys
 import zipfile
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from models import pretrain, storage
 from tests.utils.datasets import _blob_image
 from tests.utils.features import write_tiny_feature_model
+
+pytestmark = pytest.mark.slow  # two training stages and KID, in-process
 
 
 def _zip_of_blobs(path, count, seed):

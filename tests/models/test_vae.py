@@ -11,6 +11,8 @@ from models.training import train
 from tests.utils.datasets import write_dataset
 from tests.utils.training import tiny_config
 
+pytestmark = pytest.mark.slow  # trains a VAE base, then fine-tunes it
+
 
 @pytest.fixture
 def vae_base(data_dir, tmp_path):
@@ -37,10 +39,10 @@ def test_vae_fine_tune_with_frozen_encoder_keeps_it_identical(data_dir, vae_base
     before, _ = build_training_model(config, data_dir, 16)
     card = train(config, data_dir=data_dir, run_dir=tmp_path / "ft", model_id="ft")
     assert card["family"] == "vae" and card["parent_id"] == vae_base
-    import keras
+    from models.loading import load_network
 
-    encoder = keras.saving.load_model(tmp_path / "ft" / storage.ENCODER_FILE, compile=False, safe_mode=True)
-    decoder = keras.saving.load_model(tmp_path / "ft" / storage.GENERATOR_FILE, compile=False, safe_mode=True)
+    encoder = load_network(tmp_path / "ft" / storage.ENCODER_FILE)
+    decoder = load_network(tmp_path / "ft" / storage.GENERATOR_FILE)
     assert all(np.array_equal(a, b) for a, b in zip(encoder.get_weights(), before.encoder.get_weights()))
     assert not all(np.array_equal(a, b) for a, b in zip(decoder.get_weights(), before.generator.get_weights()))
 

@@ -1,13 +1,13 @@
 """Tiny datasets written in the contract's layout (DATA_DIR/datasets/<id>/...), for any test."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from models import storage
+from models import datasets, storage
+from models.datasets import DatasetMeta
 
 
 def write_dataset(
@@ -20,29 +20,14 @@ def write_dataset(
     seed: int = 0,
     name: str = "tiny test set",
 ) -> str:
-    """Random-blob RGB PNGs plus dataset.json, written directly (no upload code); returns the id."""
+    """Random-blob RGB PNGs plus dataset.json (models.datasets, no upload code); returns the id."""
     dataset_id = dataset_id or storage.new_id()
     folder = storage.datasets_root(data_dir) / dataset_id
     rng = np.random.default_rng(seed)
-    splits = {"train": num_train, "val": num_val}
-    files = {}
-    for split, count in splits.items():
-        (folder / split).mkdir(parents=True, exist_ok=True)
-        files[split] = [f"{i:05d}.png" for i in range(count)]
-        for filename in files[split]:
-            Image.fromarray(_blob_image(rng, resolution)).save(folder / split / filename)
-    storage.write_json_atomic(folder / storage.DATASET_META, {
-        "id": dataset_id,
-        "name": name,
-        "resolution": resolution,
-        "num_images": num_train + num_val,
-        "num_train": num_train,
-        "num_val": num_val,
-        "rejected": [],
-        "created_at": datetime.now(timezone.utc).isoformat(),
-        "train": files["train"],
-        "val": files["val"],
-    })
+    files = {split: datasets.write_images(folder / split, (Image.fromarray(_blob_image(rng, resolution))
+                                                           for _ in range(count)))
+             for split, count in (("train", num_train), ("val", num_val))}
+    datasets.write_meta(folder, DatasetMeta.create(dataset_id, name, resolution, files["train"], files["val"]))
     return dataset_id
 
 

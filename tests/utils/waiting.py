@@ -19,9 +19,9 @@ def wait_for(check: Callable[[], T], *, timeout: float = 60.0, interval: float =
         time.sleep(interval)
 
 
-def wait_for_job(queue, job_id: str, statuses: set[str], *, timeout: float = 90.0) -> dict:
-    """The job's view once its status is one of `statuses` (queue: a worker.queue.JobQueue)."""
+def wait_for_job(queue, job_id: str, statuses: set[str], *, timeout: float = 90.0):
+    """The job's view (jobs.views.JobView) once its status is one of `statuses` (queue: a jobs.queue.JobQueue)."""
     return wait_for(
-        lambda: (view := queue.get(job_id)) is not None and view["status"] in statuses and view,
+        lambda: (view := queue.get(job_id)) is not None and view.status in statuses and view,
         timeout=timeout, interval=0.2, what=f"job {job_id} to become {sorted(statuses)}",
     )

@@ -1,8 +1,22 @@
-"""A local HTTP endpoint that records webhook POSTs, for tests."""
+"""A local HTTP endpoint that records webhook POSTs, and the signature check a receiver does, for tests."""
 from __future__ import annotations
 
+import hmac
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from jobs.webhooks import sign
+
+
+def verify(secret: str, header: str, body: bytes, tolerance_s: float = 300.0) -> bool:
+    """What a receiver does: check the HMAC and that the timestamp is recent."""
+    try:
+        parts = dict(item.split("=", 1) for item in header.split(","))
+        timestamp = int(parts["t"])
+    except (ValueError, KeyError):
+        return False
+    return abs(time.time() - timestamp) <= tolerance_s and hmac.compare_digest(sign(secret, timestamp, body), header)
 
 
 class WebhookReceiver:

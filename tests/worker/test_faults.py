@@ -18,6 +18,8 @@ from tests.utils.training import tiny_config
 from tests.utils.waiting import wait_for, wait_for_job
 from tests.utils.workers import WorkerProcess
 
+pytestmark = pytest.mark.slow  # real worker processes, killed on purpose
+
 DONE = {"succeeded", "failed", "canceled"}
 
 
@@ -40,23 +42,21 @@ def _step(job_queue, job_id) -> int:
     """The step the job's current attempt has reported (0 until it reported one: the record still holds
     the last progress of a lost attempt until its successor writes)."""
     view = job_queue.get(job_id)
-    progress = view["progress"] or {}
-    if view["resuming"] or not progress:
+    progress = view.progress
+    if view.resuming or progress is None:
         return 0
-    claimed = [e["time"] for e in job_queue.events(job_id) if e["type"] in ("started", "resumed")]
-    return progress["step"] if claimed and progress["updated_at"] >= claimed[-1] else 0
+    claimed = [e.time for e in job_queue.events(job_id) if e.type in ("started", "resumed")]
+    return progress.step if claimed and progress.updated_at >= claimed[-1] else 0
 
 
 def _types(job_queue, job_id) -> list[str]:
-    return [e["type"] for e in job_queue.events(job_id)]
+    return [e.type for e in job_queue.events(job_id)]
 
 
 def _weights(run_dir):
-    import keras
+    from models.loading import load_network
 
-    import models.gan.layers  # noqa: F401  registers the custom layers
-
-    return {name: keras.saving.load_model(run_dir / name, compile=False, safe_mode=True).get_weights()
+    return {name: load_network(run_dir / name).get_weights()
             for name in (storage.GENERATOR_FILE, storage.GENERATOR_EMA_FILE, storage.DISCRIMINATOR_FILE)}
 
 
@@ -75,33 +75,33 @@ def test_worker_killed_at_random_steps_resumes_exactly(job_queue, data_dir, work
     killed_at = []
     for attempt, target in enumerate(targets, start=1):
         worker = workers()
-        wait_for(lambda: (job_queue.get(job["id"])["attempts"] == attempt and _step(job_queue, job["id"]) >= target)
-                 or job_queue.get(job["id"])["status"] in DONE, timeout=180, interval=0.05, what=f"step {target}")
+        wait_for(lambda: (job_queue.get(job.id).attempts == attempt and _step(job_queue, job.id) >= target)
+                 or job_queue.get(job.id).status in DONE, timeout=180, interval=0.05, what=f"step {target}")
         time.sleep(rng.uniform(0, 0.5))  # so kills land between checkpoints, not just after one is reported
-        killed_at.append(_step(job_queue, job["id"]))
+        killed_at.append(_step(job_queue, job.id))
         worker.kill()
-        assert job_queue.get(job["id"])["status"] == "running", "finished before the kill: use more steps"
+        assert job_queue.get(job.id).status == "running", "finished before the kill: use more steps"
     workers()
-    view = wait_for_job(job_queue, job["id"], DONE, timeout=240)
+    view = wait_for_job(job_queue, job.id, DONE, timeout=240)
 
-    assert view["status"] == "succeeded", (view, job_queue.events(job["id"]))
-    assert view["progress"]["step"] == steps and view["attempts"] == 4
-    events = job_queue.events(job["id"])
-    lost = [e for e in events if e["type"] == "lost"]
-    resumed = [e for e in events if e["type"] == "resumed"]
-    print(f"killed at about steps {killed_at}; lost events at steps {[e['step'] for e in lost]}, "
-          f"resumed from steps {[e['step'] for e in resumed]}")
+    assert view.status == "succeeded", (view, job_queue.events(job.id))
+    assert view.progress.step == steps and view.attempts == 4
+    events = job_queue.events(job.id)
+    lost = [e for e in events if e.type == "lost"]
+    resumed = [e for e in events if e.type == "resumed"]
+    print(f"killed at about steps {killed_at}; lost events at steps {[e.step for e in lost]}, "
+          f"resumed from steps {[e.step for e in resumed]}")
     assert len(lost) == len(resumed) == 3
-    assert [e["step"] for e in resumed] == [e["checkpoint_step"] for e in lost]
-    assert all(e["step"] % every == 0 and e["step"] > 0 for e in resumed)
-    rows = [r["step"] for r in storage.read_jsonl(storage.models_root(data_dir) / view["model_id"] / "metrics.jsonl")
+    assert [e.step for e in resumed] == [e.checkpoint_step for e in lost]
+    assert all(e.step % every == 0 and e.step > 0 for e in resumed)
+    rows = [r["step"] for r in storage.read_jsonl(storage.models_root(data_dir) / view.model_id / "metrics.jsonl")
             if "event" not in r]
     assert rows == list(range(10, steps + 1, 10))  # rows after a checkpoint were logged once, not twice
 
     from models.training import train
 
     train(config, data_dir=data_dir, run_dir=tmp_path / "uninterrupted", model_id="reference")
-    resumed_weights = _weights(storage.models_root(data_dir) / view["model_id"])
+    resumed_weights = _weights(storage.models_root(data_dir) / view.model_id)
     reference = _weights(tmp_path / "uninterrupted")
     for name, arrays in reference.items():
         assert all(np.array_equal(a, b) for a, b in zip(arrays, resumed_weights[name])), name
@@ -112,19 +112,19 @@ def test_killed_horse_is_resumed_by_its_own_worker_at_once(job_queue, data_dir, 
     for the lease to lapse, then resumes it itself."""
     job = job_queue.enqueue(tiny_config(write_dataset(data_dir, resolution=16), steps=150, checkpoint_every=10))
     worker = workers()
-    wait_for(lambda: (job_queue.get(job["id"])["progress"] or {}).get("checkpoint_step"), timeout=120,
-             interval=0.05, what="a checkpoint")
+    wait_for(lambda: (progress := job_queue.get(job.id).progress) is not None and progress.checkpoint_step,
+             timeout=120, interval=0.05, what="a checkpoint")
     worker.kill_horse()
     killed = time.time()
 
-    lost = wait_for(lambda: [e for e in job_queue.events(job["id"]) if e["type"] == "lost"], timeout=30,
+    lost = wait_for(lambda: [e for e in job_queue.events(job.id) if e.type == "lost"], timeout=30,
                     what="the lost event")[0]
-    view = wait_for_job(job_queue, job["id"], DONE, timeout=180)
+    view = wait_for_job(job_queue, job.id, DONE, timeout=180)
 
     from datetime import datetime
 
-    assert datetime.fromisoformat(lost["time"]).timestamp() - killed < settings.lease_ttl_s
-    assert view["status"] == "succeeded" and view["attempts"] == 2 and view["progress"]["step"] == 150
+    assert datetime.fromisoformat(lost.time).timestamp() - killed < settings.lease_ttl_s
+    assert view.status == "succeeded" and view.attempts == 2 and view.progress.step == 150
     assert worker.process.poll() is None  # the same worker, still up, resumed it
 
 
@@ -133,14 +133,14 @@ def test_killed_worker_parent_leaves_its_horse_to_finish_alone(job_queue, data_d
     job a second time."""
     job = job_queue.enqueue(tiny_config(write_dataset(data_dir, resolution=16), steps=120, checkpoint_every=10))
     first = workers()
-    wait_for(lambda: _step(job_queue, job["id"]) >= 5, timeout=120, interval=0.05, what="training")
+    wait_for(lambda: _step(job_queue, job.id) >= 5, timeout=120, interval=0.05, what="training")
     first.kill_parent()
     workers()
 
-    view = wait_for_job(job_queue, job["id"], DONE, timeout=180)
+    view = wait_for_job(job_queue, job.id, DONE, timeout=180)
 
-    assert view["status"] == "succeeded" and view["attempts"] == 1
-    assert "lost" not in _types(job_queue, job["id"])
+    assert view.status == "succeeded" and view.attempts == 1
+    assert "lost" not in _types(job_queue, job.id)
 
 
 def test_two_workers_never_run_the_same_job_twice(job_queue, data_dir, workers):
@@ -148,17 +148,17 @@ def test_two_workers_never_run_the_same_job_twice(job_queue, data_dir, workers):
     dataset_id = write_dataset(data_dir, resolution=16)
     jobs = [job_queue.enqueue(tiny_config(dataset_id, steps=30, seed=i)) for i in range(4)]
     for job in jobs[:2]:  # a duplicate delivery (RQ's at-least-once hand-off, a sweep racing a slow horse)
-        job_queue.conn.rpush(job_queue.queue.key, job["id"])
+        job_queue.conn.rpush(job_queue.queue.key, job.id)
     a, b = workers(), workers()
 
-    views = [wait_for_job(job_queue, job["id"], DONE, timeout=240) for job in jobs]
+    views = [wait_for_job(job_queue, job.id, DONE, timeout=240) for job in jobs]
 
-    assert [v["status"] for v in views] == ["succeeded"] * 4
-    assert all(v["attempts"] == 1 for v in views)
+    assert [v.status for v in views] == ["succeeded"] * 4
+    assert all(v.attempts == 1 for v in views)
     for job in jobs:
-        types = _types(job_queue, job["id"])
+        types = _types(job_queue, job.id)
         assert types.count("started") == 1 and "resumed" not in types and types.count("finished") == 1
-    assert len({v["model_id"] for v in views}) == 4
+    assert len({v.model_id for v in views}) == 4
     wait_for(lambda: job_queue.queue.count == 0, timeout=60, what="the duplicates to be taken and dropped")
     assert "skipped" in a.log() + b.log()
 
@@ -171,18 +171,18 @@ def test_a_worker_asked_to_stop_pauses_its_job_for_the_next_one(job_queue, data_
     config = tiny_config(write_dataset(data_dir, resolution=16), steps=300, checkpoint_every=1000)
     job = job_queue.enqueue(config)
     first = workers()
-    wait_for(lambda: _step(job_queue, job["id"]) >= 20, timeout=120, interval=0.05, what="training")
+    wait_for(lambda: _step(job_queue, job.id) >= 20, timeout=120, interval=0.05, what="training")
     first.process.send_signal(signal.SIGTERM)
     first.process.wait(60)  # warm shutdown: it did not wait for the 300 steps
 
-    view = job_queue.get(job["id"])
-    assert view["status"] == "running" and view["resuming"] and view["queue_position"] == 1, view
-    [paused] = [e for e in job_queue.events(job["id"]) if e["type"] == "paused"]
-    assert 20 <= paused["step"] < 300 and view["progress"]["checkpoint_step"] == paused["step"]
+    view = job_queue.get(job.id)
+    assert view.status == "running" and view.resuming and view.queue_position == 1, view
+    [paused] = [e for e in job_queue.events(job.id) if e.type == "paused"]
+    assert 20 <= paused.step < 300 and view.progress.checkpoint_step == paused.step
     workers()
-    view = wait_for_job(job_queue, job["id"], DONE, timeout=180)
+    view = wait_for_job(job_queue, job.id, DONE, timeout=180)
 
-    assert view["status"] == "succeeded" and view["attempts"] == 2
-    types = _types(job_queue, job["id"])
+    assert view.status == "succeeded" and view.attempts == 2
+    types = _types(job_queue, job.id)
     assert "lost" not in types and types.count("resumed") == 1
-    assert [e["step"] for e in job_queue.events(job["id"]) if e["type"] == "resumed"] == [paused["step"]]
+    assert [e.step for e in job_queue.events(job.id) if e.type == "resumed"] == [paused.step]

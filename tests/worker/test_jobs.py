@@ -1,62 +1,76 @@
-"""Job states end to end: a real `python -m worker` subprocess, real Redis, tiny real training."""
+"""Job states end to end: real Redis, real RQ, tiny real training, the job function as RQ runs it.
+
+The jobs run in this process, on RQ's SimpleWorker in burst mode (tests/worker/conftest.py): what is
+under test is the job function and its records, not the forking worker, which tests/worker/test_faults.py
+and tests/jobs/test_embedded_redis.py run as real `python -m worker` processes.
+"""
 from __future__ import annotations
 
 import json
+import threading
 
+import pytest
+
+from jobs.queue import JobQueue, cancel_key
 from models import storage
 from tests.utils.datasets import write_dataset
 from tests.utils.training import tiny_config
-from tests.utils.waiting import wait_for, wait_for_job
+from tests.utils.waiting import wait_for
 
 DONE = {"succeeded", "failed", "canceled"}
 
 
 def _types(job_queue, job_id) -> list[str]:
-    return [e["type"] for e in job_queue.events(job_id)]
+    return [e.type for e in job_queue.events(job_id)]
 
 
-def test_job_succeeds_and_publishes_the_run_folder(job_queue, data_dir, worker_process):
+def test_job_succeeds_and_publishes_the_run_folder(job_queue, data_dir, run_jobs):
     dataset_id = write_dataset(data_dir, resolution=16)
     job = job_queue.enqueue(tiny_config(dataset_id, steps=6, checkpoint_every=2, preview_every=3))
-    assert job["status"] in ("queued", "running")
+    assert job.status == "queued"
 
-    view = wait_for_job(job_queue, job["id"], DONE)
+    run_jobs()
 
-    assert view["status"] == "succeeded", view
-    assert view["error"] is None and view["attempts"] == 1
-    progress = view["progress"]
-    assert progress["step"] == progress["total_steps"] == 6 and progress["fraction"] == 1.0
-    assert {"images_per_second", "eta_seconds", "losses", "latest_metrics", "updated_at"} <= set(progress)
-    assert view["started_at"] and view["finished_at"] and view["created_at"] <= view["started_at"]
-    assert view["updated_at"] >= view["started_at"]
-    folder = storage.model_dir(data_dir, view["model_id"])
-    assert folder == storage.models_root(data_dir) / view["model_id"]
+    view = job_queue.get(job.id)
+    assert view.status == "succeeded", view
+    assert view.error is None and view.attempts == 1
+    progress = view.progress
+    assert progress.step == progress.total_steps == 6 and progress.fraction == 1.0
+    assert progress.images_per_second > 0 and progress.losses.g is not None and progress.updated_at
+    assert view.started_at and view.finished_at and view.created_at <= view.started_at
+    assert view.updated_at >= view.started_at
+    folder = storage.model_dir(data_dir, view.model_id)
+    assert folder == storage.models_root(data_dir) / view.model_id
     card = storage.read_json(folder / storage.MODEL_CARD)
-    assert (card["id"], card["job_id"], card["parent_id"]) == (view["model_id"], job["id"], None)
+    assert (card["id"], card["job_id"], card["parent_id"]) == (view.model_id, job.id, None)
     assert (folder / storage.GENERATOR_EMA_FILE).is_file() and (folder / "preview.png").is_file()
-    assert not job_queue.store.run_dir(job["id"]).exists()  # moved, in one rename
-    assert job_queue.preview_path(job["id"]) == folder / "preview.png"
-    events = job_queue.events(job["id"])
-    assert _types(job_queue, job["id"]) == ["queued", "started", "checkpoint", "checkpoint", "finished"]
-    assert [e["step"] for e in events if e["type"] == "checkpoint"] == [2, 4]
-    assert events[-1]["status"] == "succeeded" and [e["seq"] for e in events] == [1, 2, 3, 4, 5]
+    assert not job_queue.store.run_dir(job.id).exists()  # moved, in one rename
+    assert job_queue.preview_path(job.id) == folder / "preview.png"
+    events = job_queue.events(job.id)
+    assert _types(job_queue, job.id) == ["queued", "started", "checkpoint", "checkpoint", "finished"]
+    assert [e.step for e in events if e.type == "checkpoint"] == [2, 4]
+    assert events[-1].status == "succeeded" and [e.seq for e in events] == [1, 2, 3, 4, 5]
     assert job_queue.active_jobs_for_dataset(dataset_id) == []
+    assert job_queue.rq_status(job.id) == "finished"  # recorded outcomes are returned to RQ, never raised
 
 
-def test_fine_tune_from_a_base_model(job_queue, data_dir, tiny_base_model, worker_process):
+@pytest.mark.slow  # trains for seconds
+def test_fine_tune_from_a_base_model(job_queue, data_dir, tiny_base_model, run_jobs):
     dataset_id = write_dataset(data_dir, resolution=16, seed=1)
     job = job_queue.enqueue(tiny_config(dataset_id, base_model_id=tiny_base_model, steps=3))
 
-    view = wait_for_job(job_queue, job["id"], DONE)
+    run_jobs()
 
-    assert view["status"] == "succeeded", view
-    card = storage.read_json(storage.model_dir(data_dir, view["model_id"]) / storage.MODEL_CARD)
+    view = job_queue.get(job.id)
+    assert view.status == "succeeded", view
+    card = storage.read_json(storage.model_dir(data_dir, view.model_id) / storage.MODEL_CARD)
     assert card["parent_id"] == tiny_base_model
 
 
-def test_failing_jobs_fail_with_their_message_and_the_worker_runs_the_next_one(job_queue, data_dir, worker_process):
+@pytest.mark.slow  # trains for seconds
+def test_failing_jobs_fail_with_their_message_and_the_worker_runs_the_next_one(job_queue, data_dir, run_jobs):
     """Bad input found during training (a base model deleted after queueing, a damaged image) fails
-    the job in words a user can act on; the worker survives and runs the next job."""
+    the job in words a user can act on; the worker goes on to the next job."""
     dataset_id = write_dataset(data_dir, resolution=16)
     missing_base = job_queue.enqueue(tiny_config(dataset_id, base_model_id="no-such-base"))
     damaged_id = write_dataset(data_dir, resolution=16, seed=2)
@@ -64,68 +78,74 @@ def test_failing_jobs_fail_with_their_message_and_the_worker_runs_the_next_one(j
     damaged = job_queue.enqueue(tiny_config(damaged_id))
     fine = job_queue.enqueue(tiny_config(dataset_id, steps=2))
 
-    first = wait_for_job(job_queue, missing_base["id"], DONE)
-    second = wait_for_job(job_queue, damaged["id"], DONE)
-    third = wait_for_job(job_queue, fine["id"], DONE)
+    run_jobs()
 
-    assert first["status"] == "failed"
-    assert "'no-such-base'" in first["error"] and "does not exist" in first["error"]  # models' TrainingError
-    assert first["model_id"] is None and first["finished_at"]
-    assert second["status"] == "failed"
-    assert second["error"] == ("dataset image train/00003.png cannot be read (UnidentifiedImageError); "
-                               "the dataset is damaged: upload it again")
-    assert _types(job_queue, damaged["id"])[-1] == "finished"
-    assert not job_queue.store.run_dir(damaged["id"]).exists()
-    assert third["status"] == "succeeded" and worker_process.poll() is None
+    first, second, third = (job_queue.get(job.id) for job in (missing_base, damaged, fine))
+    assert first.status == "failed"
+    assert first.error == "Base model 'no-such-base' does not exist."  # models.preflight, as the API says it
+    assert first.model_id is None and first.finished_at
+    assert second.status == "failed"
+    assert second.error == ("dataset image train/00003.png cannot be read (UnidentifiedImageError); "
+                            "the dataset is damaged: upload it again")
+    assert _types(job_queue, damaged.id)[-1] == "finished"
+    assert not job_queue.store.run_dir(damaged.id).exists()
+    assert third.status == "succeeded"
+    assert [job_queue.rq_status(job.id) for job in (missing_base, damaged)] == ["finished"] * 2  # not retried
 
 
-def test_job_over_its_time_limit_fails_with_advice(job_queue, data_dir, worker_process):
-    from worker.queue import JobQueue
+@pytest.mark.slow  # trains for seconds
+def test_job_over_its_time_limit_fails_with_advice(job_queue, data_dir, run_jobs):
+    from models import training  # noqa: F401  loaded now, so that RQ's alarm lands in the training loop
 
-    # Long enough that RQ's SIGALRM lands in the training loop: seconds-long limits can expire while
-    # TensorFlow is being imported, where the exception may be swallowed (real limits are days).
-    short = JobQueue(job_queue.conn, job_queue.settings.model_copy(update={"job_timeout": 12}))
+    short = JobQueue(job_queue.conn, job_queue.settings.model_copy(update={"job_timeout": 3}))
     job = short.enqueue(tiny_config(write_dataset(data_dir), steps=100_000))
 
-    view = wait_for_job(job_queue, job["id"], DONE)
+    run_jobs()
 
-    assert view["status"] == "failed"
-    assert view["error"].startswith("training did not finish within the job time limit (12 s)")
+    view = job_queue.get(job.id)
+    assert view.status == "failed"
+    assert view.error.startswith("training did not finish within the job time limit (3 s)")
 
 
-def test_cancel_running_job_ends_canceled_and_keeps_its_checkpoint(job_queue, data_dir, worker_process):
+@pytest.mark.slow  # trains for seconds
+def test_cancel_running_job_ends_canceled_and_keeps_its_checkpoint(job_queue, data_dir, run_jobs):
     dataset_id = write_dataset(data_dir, resolution=16)
     job = job_queue.enqueue(tiny_config(dataset_id, steps=100_000, checkpoint_every=5))
-    wait_for(lambda: (job_queue.get(job["id"])["progress"] or {}).get("checkpoint_step"), timeout=90,
-             what="first checkpoint")
+    canceling = []
 
-    canceling = job_queue.cancel(job["id"])
-    assert canceling["status"] == "running" and canceling["cancel_requested"] is True
-    view = wait_for_job(job_queue, job["id"], DONE, timeout=30)
+    def cancel_at_the_first_checkpoint():
+        wait_for(lambda: (progress := job_queue.get(job.id).progress) is not None and progress.checkpoint_step,
+                 timeout=90, interval=0.05, what="first checkpoint")
+        canceling.append(job_queue.cancel(job.id))
 
-    assert view["status"] == "canceled", view
-    assert view["error"] is None and view["model_id"] is None and view["finished_at"]
-    assert view["progress"]["step"] < 100_000
-    assert job_queue.cancel(job["id"]) == view  # idempotent
-    assert (job_queue.store.run_dir(job["id"]) / "checkpoints" / "latest.npz").is_file()
-    last = job_queue.events(job["id"])[-1]
-    assert last["type"] == "canceled" and last["message"].endswith("its checkpoint is kept")
-    assert "cancel_requested" in _types(job_queue, job["id"])
+    canceler = threading.Thread(target=cancel_at_the_first_checkpoint, daemon=True)
+    canceler.start()
+    run_jobs()  # until the job stops
+    canceler.join(10)
+
+    assert canceling[0].status == "running" and canceling[0].cancel_requested is True
+    view = job_queue.get(job.id)
+    assert view.status == "canceled", view
+    assert view.error is None and view.model_id is None and view.finished_at
+    assert view.progress.step < 100_000
+    assert job_queue.cancel(job.id) == view  # idempotent
+    assert (job_queue.store.run_dir(job.id) / "checkpoints" / "latest.npz").is_file()
+    last = job_queue.events(job.id)[-1]
+    assert last.type == "canceled" and last.message.endswith("its checkpoint is kept")
+    assert "cancel_requested" in _types(job_queue, job.id)
     assert job_queue.active_jobs_for_dataset(dataset_id) == []
 
 
-def test_cancel_flag_is_checked_before_training_starts(job_queue, data_dir, request):
+def test_cancel_flag_is_checked_before_training_starts(job_queue, data_dir, run_jobs):
     """cancel() saw the job running but the horse had not started training: it must not train."""
-    from worker.queue import cancel_key
-
     job = job_queue.enqueue(tiny_config(write_dataset(data_dir), steps=100_000))
-    job_queue.conn.set(cancel_key(job["id"]), 1)
-    request.getfixturevalue("worker_process")  # start the worker only now
+    job_queue.conn.set(cancel_key(job.id), 1)
 
-    view = wait_for_job(job_queue, job["id"], DONE, timeout=30)
+    run_jobs()
 
-    assert view["status"] == "canceled" and view["progress"] is None
-    assert _types(job_queue, job["id"]) == ["queued", "started", "canceled"]
+    view = job_queue.get(job.id)
+    assert view.status == "canceled" and view.progress is None
+    assert _types(job_queue, job.id) == ["queued", "started", "canceled"]
 
 
 def test_payload_is_json(job_queue, data_dir):
@@ -134,8 +154,8 @@ def test_payload_is_json(job_queue, data_dir):
     dataset_id = write_dataset(data_dir)
     job = job_queue.enqueue(tiny_config(dataset_id))
 
-    raw = job_queue.conn.hget(f"rq:job:{job['id']}", "data")
+    raw = job_queue.conn.hget(f"rq:job:{job.id}", "data")
     func, _instance, args, kwargs = json.loads(zlib.decompress(raw))
     assert func == "worker.jobs.train_job"
-    assert args == [{"job_id": job["id"], "config": tiny_config(dataset_id).model_dump(mode="json")}]
+    assert args == [{"job_id": job.id, "config": tiny_config(dataset_id).model_dump(mode="json")}]
     assert kwargs == {}

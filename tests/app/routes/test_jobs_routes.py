@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from models import storage
 from tests.app.factories import assert_error, write_model_card
 from tests.utils.datasets import write_dataset
 from tests.utils.training import tiny_config
@@ -53,6 +54,53 @@ def test_invalid_jobs_are_422_and_nothing_is_queued(client, data_dir, make_body,
         assert "16x16" in error["message"] and "32x32" in error["message"]
         assert error["details"] == {"dataset_resolution": 16, "base_model_resolution": 32}
     assert client.get("/v1/jobs").json() == []
+
+
+def _bases(data_dir) -> dict[str, str]:
+    """16x16 stand-in bases (no TensorFlow): a GAN, a VAE, a GAN with a projected D, one that cannot be fine-tuned."""
+    untrainable = write_model_card(data_dir, "no-d16")
+    (untrainable / storage.DISCRIMINATOR_FILE).unlink()
+    return {"gan": write_model_card(data_dir, "gan16", architecture="dcgan").name,
+            "vae": write_model_card(data_dir, "vae16", family="vae").name,
+            "projected": write_model_card(data_dir, "proj16", discriminator="projected").name,
+            "untrainable": untrainable.name}
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"base": "vae", "method": "freeze_d"}, "not_applicable"),  # FreezeD freezes D blocks: a VAE has none
+        ({"base": "gan", "method": "freeze_encoder"}, "not_applicable"),
+        ({"base": "projected"}, "not_applicable"),  # its D is projected: a standard D cannot load it
+        ({"family": "vae", "discriminator": "projected"}, "not_applicable"),
+        ({"base": "untrainable"}, "base_not_trainable"),
+        ({"base": "gan", "latent_dim": 32}, "from_scratch_only"),
+        ({"base": "gan", "architecture": "lite", "base_channels": 64}, "from_scratch_only"),
+        ({"base": "vae", "family": "gan"}, "from_scratch_only"),
+    ],
+    ids=["freeze-d-on-vae", "freeze-encoder-on-gan", "standard-d-on-projected", "projected-vae", "no-discriminator",
+         "latent-dim", "architecture", "family"],
+)
+def test_what_the_trainer_would_refuse_is_422(client, data_dir, body, code):
+    bases = _bases(data_dir)
+    request = {"dataset_id": write_dataset(data_dir), "steps": 5, **{k: v for k, v in body.items() if k != "base"}}
+    if "base" in body:
+        request["base_model_id"] = bases[body["base"]]
+    error = assert_error(client.post("/v1/jobs", json=request), 422, code)
+    if code == "from_scratch_only":
+        assert set(error["details"]) == set(body) - {"base", "base_channels"}  # base_channels: not on the card
+        assert "only apply when training from scratch" in error["message"]
+    assert client.get("/v1/jobs").json() == []
+
+
+def test_a_fine_tune_inherits_the_networks_shape_from_its_base(client, data_dir):
+    base = _bases(data_dir)["gan"]
+    dataset_id = write_dataset(data_dir)
+    same = {"dataset_id": dataset_id, "base_model_id": base, "latent_dim": 8, "family": "gan"}  # the base's values
+    job = client.post("/v1/jobs", json=same).json()
+    assert job["status"] == "queued"
+    assert (job["config"]["architecture"], job["config"]["latent_dim"]) == ("dcgan", 8)  # from the base's card
+    assert job["config"]["base_channels"] == 128  # the base records none: the default stays
 
 
 def test_too_few_training_images(client, data_dir):
@@ -106,7 +154,7 @@ def test_events_log_and_stream(client, data_dir):
 
 
 def test_preview_is_404_until_the_first_one_then_cached_by_etag(client, data_dir):
-    from worker.records import JobStore
+    from jobs.store import JobStore
 
     job = client.post("/v1/jobs", json=job_body(write_dataset(data_dir))).json()
     assert_error(client.get(f"/v1/jobs/{job['id']}/preview.png"), 404, "preview_not_found")

@@ -10,6 +10,8 @@ from models.training import train
 from tests.utils.datasets import write_dataset
 from tests.utils.training import tiny_config
 
+pytestmark = pytest.mark.slow  # builds and trains the projected discriminator's feature network
+
 
 def _frozen_and_heads(discriminator):
     features = discriminator.get_layer("frozen_features")
@@ -41,9 +43,9 @@ def test_projected_run_saves_and_reloads(data_dir, tmp_path):
     card = train(tiny_config(dataset_id, discriminator="projected", steps=2), data_dir=data_dir,
                  run_dir=tmp_path / "run", model_id="run")
     assert card["discriminator"] == "projected"
-    import keras
+    from models.loading import load_network
 
-    saved = keras.saving.load_model(tmp_path / "run" / storage.DISCRIMINATOR_FILE, compile=False, safe_mode=True)
+    saved = load_network(tmp_path / "run" / storage.DISCRIMINATOR_FILE)
     assert is_projected(saved)
 
 

@@ -1,50 +1,53 @@
-"""Enqueue, read and cancel training jobs (TF-free: the API process imports this).
+"""Enqueue, read and cancel training jobs: the API's door to jobs (TF-free).
 
-A job is a record on disk (worker.records, the source of truth for status, progress and events)
-plus an RQ job of the same id that carries it through the queue. Losing Redis loses no job: the
-worker's sweep (worker.recovery) puts unfinished ones back on the queue.
+A job is a record on disk (jobs.store, the source of truth for status, progress and events) plus an
+RQ job of the same id that carries it through the queue. Losing Redis loses no job: the worker's
+sweep (worker.recovery) puts unfinished ones back on the queue.
+
+Every RQ job is enqueued with an RQ `Retry`, so RQ itself puts the job back on the queue when it
+should run again: its work horse was killed (the worker records the loss first, worker.training_worker)
+or it paused for its worker's shutdown (worker.jobs). The job function never raises for an outcome it
+recorded, so a retry always means "resume".
 """
 from __future__ import annotations
 
 import logging
-import time
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import redis
-from rq import Queue
+from rq import Queue, Retry
 from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
+from jobs import webhooks
+from jobs.events import EventType, JobEvent
+from jobs.record import JobRecord, Webhook
+from jobs.settings import QueueSettings
+from jobs.status import JobStatus
+from jobs.store import JobStore
+from jobs.views import JobView, job_view
 from models import storage
 from models.config import TrainConfig
-from worker import webhooks
-from worker.records import CANCELED, QUEUED, RUNNING, TERMINAL, JobStore
-from worker.settings import QueueSettings
-from worker.views import ACTIVE, is_waiting, job_view
 
 log = logging.getLogger(__name__)
 
 TRAIN_JOB = "worker.jobs.train_job"  # by path: the API never imports the job code (or TensorFlow)
 SERIALIZER = JSONSerializer  # payloads are plain JSON: readable in redis-cli, no pickle between processes
+RESUMES_PER_RQ_JOB = 100  # RQ's Retry count; past it the sweep enqueues a fresh RQ job (worker.recovery)
 CANCEL_FLAG_GRACE_S = 24 * 3600  # the flag outlives the job's time limit by this much
 PREVIEW_FILE = "preview.png"
 
 
 def cancel_key(job_id: str) -> str:
-    """Set by JobQueue.cancel, polled by the running job's abort_fn (the record says so too)."""
+    """Set by JobQueue.cancel, polled by the running job's abort check (the record says so too)."""
     return f"transfergen:cancel:{job_id}"
 
 
-def pause_key(job_id: str) -> str:
-    """Set by a worker asked to shut down: its running job checkpoints, stops, and waits on the queue."""
-    return f"transfergen:pause:{job_id}"
-
-
 class JobQueue:
-    """The training queue as the API sees it; methods return job views (worker.views)."""
+    """The training queue as the API sees it; reads return job views (jobs.views)."""
 
     def __init__(self, conn: redis.Redis, settings: QueueSettings):
         self.conn = conn
@@ -52,20 +55,17 @@ class JobQueue:
         self.store = JobStore(Path(settings.data_dir))
         self.queue = Queue(settings.queue_name, connection=conn, serializer=SERIALIZER)
 
-    def enqueue(self, config: TrainConfig, *, webhook_url: str | None = None, webhook_progress: bool = False) -> dict:
-        job_id = uuid.uuid4().hex
-        record = self.store.create({
-            "id": job_id,
-            "queue": self.settings.queue_name,
-            "config": config.model_dump(mode="json"),
-            "webhook": {"url": webhook_url, "progress": webhook_progress} if webhook_url else None,
-            "progress": None, "model_id": None, "error": None, "cancel_requested": False,
-            "attempt": 0, "lease": None, "pending_resume": False, "lost_count": 0, "lost_at_checkpoint": None,
-        }, message=f"queued: {describe(config)}")
+    def enqueue(self, config: TrainConfig, *, webhook_url: str | None = None, webhook_progress: bool = False) -> JobView:
+        record = self.store.create(JobRecord(
+            id=uuid.uuid4().hex,
+            queue=self.settings.queue_name,
+            config=config.model_dump(mode="json"),
+            webhook=Webhook(url=webhook_url, progress=webhook_progress) if webhook_url else None,
+        ), message=f"queued: {describe(config)}")
         try:
-            self.submit(job_id, record["config"])
+            self.submit(record.id, record.config)
         except redis.RedisError:
-            self.store.remove(job_id)  # the client gets a 503 and no half-made job
+            self.store.remove(record.id)  # the client gets a 503 and no half-made job
             raise
         return self._view(record)
 
@@ -80,24 +80,25 @@ class JobQueue:
             result_ttl=self.settings.result_ttl,
             failure_ttl=self.settings.failure_ttl,
             description=describe(TrainConfig.model_validate(config)),
+            retry=Retry(max=RESUMES_PER_RQ_JOB),
         )
 
-    def get(self, job_id: str) -> dict | None:
+    def get(self, job_id: str) -> JobView | None:
         record = self.record(job_id)
         return None if record is None else self._view(record)
 
-    def record(self, job_id: str) -> dict | None:
+    def record(self, job_id: str) -> JobRecord | None:
         """This queue's record of the job, or None (ids come from URLs: validated here)."""
-        if not isinstance(job_id, str) or not storage.is_valid_id(job_id):
+        if not storage.is_valid_id(job_id):
             return None
         record = self.store.read(job_id)
-        return record if record is not None and record.get("queue") == self.settings.queue_name else None
+        return record if record is not None and record.queue == self.settings.queue_name else None
 
-    def list(self) -> list[dict]:
+    def list(self) -> list[JobView]:
         """All jobs still remembered (see worker.recovery for how long), newest first."""
         return [self._view(record) for record in self.store.list(self.settings.queue_name)]
 
-    def events(self, job_id: str, after: int = 0) -> list[dict] | None:
+    def events(self, job_id: str, after: int = 0) -> list[JobEvent] | None:
         """The job's event log after seq `after`; None for an unknown job."""
         if self.record(job_id) is None:
             return None
@@ -109,11 +110,11 @@ class JobQueue:
         if record is None:
             return None
         path = self.store.run_dir(job_id) / PREVIEW_FILE
-        if not path.is_file() and record.get("model_id") and record["status"] not in (QUEUED, RUNNING):
-            path = storage.models_root(self.settings.data_dir) / record["model_id"] / PREVIEW_FILE
+        if not path.is_file() and record.model_id and not record.status.is_active:
+            path = storage.models_root(self.settings.data_dir) / record.model_id / PREVIEW_FILE
         return path if path.is_file() else None
 
-    def cancel(self, job_id: str) -> dict | None:
+    def cancel(self, job_id: str) -> JobView | None:
         """Waiting (queued, or lost and waiting to resume): canceled now. Running: the training loop stops
         at its next step and keeps its checkpoint. Idempotent; a finished job is returned unchanged."""
         if self.record(job_id) is None:
@@ -122,20 +123,19 @@ class JobQueue:
             if txn is None:
                 return None  # forgotten meanwhile
             record = txn.record
-            if txn.status in TERMINAL:
+            if record.status.is_terminal:
                 return self._view(record)
-            if is_waiting(record):
-                resuming = txn.status == RUNNING
-                txn.set_status(CANCELED)
-                step = (record.get("progress") or {}).get("checkpoint_step")
-                txn.event(CANCELED, "canceled while waiting to resume; its checkpoint (step "
-                          f"{step}) is kept" if resuming else "canceled before it started", status=CANCELED)
-                canceled_now = True
+            canceled_now = record.is_waiting
+            if canceled_now:
+                resuming = record.status == JobStatus.RUNNING
+                record.move_to(JobStatus.CANCELED)
+                step = record.progress.checkpoint_step if record.progress else None
+                txn.event(EventType.CANCELED, f"canceled while waiting to resume; its checkpoint (step {step}) is kept"
+                          if resuming else "canceled before it started", status=JobStatus.CANCELED)
             else:
-                if not record.get("cancel_requested"):
-                    txn.event("cancel_requested", "cancel requested; training stops at the next step")
-                record["cancel_requested"] = True
-                canceled_now = False
+                if not record.cancel_requested:
+                    txn.event(EventType.CANCEL_REQUESTED, "cancel requested; training stops at the next step")
+                record.cancel_requested = True
         try:  # the horse polls this flag (cheap); it also rereads the record now and then
             self.conn.set(cancel_key(job_id), 1, ex=self.settings.job_timeout + CANCEL_FLAG_GRACE_S)
         except redis.RedisError:
@@ -145,7 +145,7 @@ class JobQueue:
                 self._drop_from_queue(job_id)
             except redis.RedisError:  # a worker that dequeues it finds the record canceled and skips it
                 log.warning("job %s: could not remove it from the queue", job_id, exc_info=True)
-            webhooks.notify(self.conn, self.settings.queue_name, record, CANCELED)
+            webhooks.notify(self.conn, self.settings.queue_name, record, JobStatus.CANCELED)
         return self.get(job_id)
 
     def rq_status(self, job_id: str) -> str | None:
@@ -177,14 +177,14 @@ class JobQueue:
             return False
 
     def _active_with(self, field: str, value: str) -> list[str]:
-        return [r["id"] for r in self.store.list(self.settings.queue_name)
-                if r["status"] in ACTIVE and (r.get("config") or {}).get(field) == value]
+        return [r.id for r in self.store.list(self.settings.queue_name)
+                if r.status.is_active and r.config.get(field) == value]
 
-    def _view(self, record: dict) -> dict:
+    def _view(self, record: JobRecord) -> JobView:
         position = None
-        if is_waiting(record):
+        if record.is_waiting:
             try:
-                index = self.queue.get_job_position(record["id"])
+                index = self.queue.get_job_position(record.id)
             except redis.RedisError:
                 index = None  # the view still answers from disk
             position = None if index is None else index + 1
@@ -211,12 +211,3 @@ class JobQueue:
 def describe(config: TrainConfig) -> str:
     start = f"from '{config.base_model_id}'" if config.base_model_id else "from scratch"
     return f"train on dataset '{config.dataset_id}' {start}, {config.steps} steps"
-
-
-def age_s(when: str | datetime) -> float:
-    """Seconds since an ISO timestamp (worker.records) or a datetime (RQ's: naive means UTC)."""
-    if isinstance(when, str):
-        when = datetime.fromisoformat(when)
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return time.time() - when.timestamp()

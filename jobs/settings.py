@@ -1,4 +1,4 @@
-"""Queue settings from the environment; app/settings.py subclasses these."""
+"""Job settings from the environment, for the API and the worker alike; app/settings.py subclasses these."""
 from __future__ import annotations
 
 from functools import lru_cache

@@ -8,8 +8,9 @@ DATA_DIR/jobs/<job_id>/
   .lock          flock'ed around every read-modify-write of job.json and events.jsonl
 
 Redis holds the queue, leases and flags; a Redis flush or restart loses none of this (the worker's
-sweep puts unfinished jobs back on the queue). Every change goes through `JobStore.transaction`,
-which enforces the status machine queued -> running -> succeeded | failed | canceled.
+sweep puts unfinished jobs back on the queue). That is why the record is not RQ's job.meta, which
+lives in Redis and goes with it. Every change goes through `JobStore.transaction`;
+the record's `move_to` enforces the status machine (jobs.status).
 """
 from __future__ import annotations
 
@@ -17,13 +18,17 @@ import contextlib
 import fcntl
 import json
 import os
-import tempfile
 from collections.abc import Iterator
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from models import storage
+from pydantic import ValidationError
+
+from jobs.events import EventType, JobEvent
+from jobs.record import JobRecord
+from jobs.status import JobStatus
+from jobs.timestamps import utc_now_iso
+from models import atomic, storage
 
 JOBS_DIR = "jobs"
 RECORD_FILE = "job.json"
@@ -31,47 +36,28 @@ EVENTS_FILE = "events.jsonl"
 RUN_DIR = "run"
 LOCK_FILE = ".lock"
 
-QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELED = "queued", "running", "succeeded", "failed", "canceled"
-ACTIVE = frozenset({QUEUED, RUNNING})
-TERMINAL = frozenset({SUCCEEDED, FAILED, CANCELED})
-_NEXT = {QUEUED: {RUNNING, CANCELED, FAILED}, RUNNING: {SUCCEEDED, FAILED, CANCELED}}
-
-
-class InvalidTransition(RuntimeError):
-    """A status change the machine does not allow (a bug, or a record changed under our feet)."""
-
-
-def utc_now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat()
-
 
 def jobs_root(data_dir: Path) -> Path:
     return Path(data_dir) / JOBS_DIR
 
 
 class Transaction:
-    """One locked change of a record: mutate `.record`, call `.set_status` and `.event`."""
+    """One locked change of a record: change `.record` (its status through `.record.move_to`), log `.event`s."""
 
-    def __init__(self, record: dict):
+    def __init__(self, record: JobRecord):
         self.record = record
         self.events: list[dict] = []
 
     @property
-    def status(self) -> str:
-        return self.record["status"]
+    def status(self) -> JobStatus:
+        return self.record.status
 
-    def set_status(self, status: str) -> None:
-        if status not in _NEXT.get(self.status, ()):
-            raise InvalidTransition(f"job {self.record['id']}: {self.status} -> {status}")
-        self.record["status"] = status
-        now = utc_now_iso()
-        if status == RUNNING and not self.record.get("started_at"):
-            self.record["started_at"] = now
-        if status in TERMINAL:
-            self.record["finished_at"] = now
+    def set_status(self, status: JobStatus | str) -> None:
+        """The record's `move_to`: allowed moves only (jobs.status), with their timestamps."""
+        self.record.move_to(JobStatus(status))
 
-    def event(self, type_: str, message: str, **fields: Any) -> None:
-        self.events.append({"type": type_, "message": message, **fields})
+    def event(self, type_: EventType, message: str, **fields: Any) -> None:
+        self.events.append({"type": EventType(type_), "message": message, **fields})
 
 
 class JobStore:
@@ -88,41 +74,46 @@ class JobStore:
     def run_dir(self, job_id: str) -> Path:
         return self.folder(job_id) / RUN_DIR
 
-    def create(self, record: dict, message: str) -> dict:
+    def create(self, record: JobRecord, message: str) -> JobRecord:
         """Write a new record (status queued) with its first event."""
-        folder = self.folder(record["id"])
+        folder = self.folder(record.id)
         folder.mkdir(parents=True, exist_ok=False)
-        now = utc_now_iso()
-        record = {"status": QUEUED, "created_at": now, "updated_at": now, "started_at": None,
-                  "finished_at": None, "event_count": 0, **record}
         txn = Transaction(record)
-        txn.event(QUEUED, message)
+        txn.event(EventType.QUEUED, message)
         with self._locked(folder):
             self._commit(folder, txn, durable=True)
         return txn.record
 
-    def read(self, job_id: str) -> dict | None:
+    def read(self, job_id: str) -> JobRecord | None:
         try:
-            return storage.read_json(self.folder(job_id) / RECORD_FILE)
-        except (ValueError, FileNotFoundError, json.JSONDecodeError):
+            return _load(self.folder(job_id) / RECORD_FILE)
+        except (ValueError, FileNotFoundError):  # a malformed id, no record, or not a record (ValidationError)
             return None
 
-    def list(self, queue_name: str | None = None) -> list[dict]:
+    def list(self, queue_name: str | None = None) -> list[JobRecord]:
         """Records (of one queue, if given), newest first."""
         records = []
         for folder in self.root.iterdir() if self.root.is_dir() else []:
             record = self.read(folder.name) if storage.is_valid_id(folder.name) else None
-            if record is not None and (queue_name is None or record.get("queue") == queue_name):
+            if record is not None and (queue_name is None or record.queue == queue_name):
                 records.append(record)
-        return sorted(records, key=lambda r: r["created_at"], reverse=True)
+        return sorted(records, key=lambda r: r.created_at, reverse=True)
 
-    def events(self, job_id: str, after: int = 0) -> list[dict]:
+    def events(self, job_id: str, after: int = 0) -> list[JobEvent]:
         """Events with seq > after, in order (a half-written last line of a killed writer is skipped)."""
         try:
             rows = storage.read_jsonl(self.folder(job_id) / EVENTS_FILE)
         except ValueError:
             return []
-        return [row for row in rows if row.get("seq", 0) > after]
+        events = []
+        for row in rows:
+            try:
+                event = JobEvent.model_validate(row)
+            except ValidationError:  # not an event this version knows: skipped, like a torn line
+                continue
+            if event.seq > after:
+                events.append(event)
+        return events
 
     @contextlib.contextmanager
     def transaction(self, job_id: str, *, durable: bool = True) -> Iterator[Transaction | None]:
@@ -136,12 +127,12 @@ class JobStore:
             yield None
             return
         with self._locked(folder):
-            record = storage.read_json(folder / RECORD_FILE)
-            before = json.dumps(record, sort_keys=True)
+            record = _load(folder / RECORD_FILE)
+            before = record.model_dump_json()
             txn = Transaction(record)
             yield txn
-            if txn.events or json.dumps(txn.record, sort_keys=True) != before:
-                txn.record["updated_at"] = utc_now_iso()
+            if txn.events or txn.record.model_dump_json() != before:
+                txn.record.updated_at = utc_now_iso()
                 self._commit(folder, txn, durable=durable or bool(txn.events))
 
     def remove(self, job_id: str) -> None:
@@ -162,20 +153,21 @@ class JobStore:
         if txn.events:
             path = folder / EVENTS_FILE
             seq, complete = _tail(path)
-            seq = max(seq, txn.record["event_count"])
+            seq = max(seq, txn.record.event_count)
             now = utc_now_iso()
             lines = [] if complete else ["\n"]  # end a line half-written by a killed process
             for event in txn.events:
                 seq += 1
                 lines.append(json.dumps({"seq": seq, "time": now, **event}) + "\n")
+            # Appended, not replaced: a log only grows, and a torn last line is skipped by readers.
             with open(path, "a", encoding="utf-8") as f:
                 f.write("".join(lines))
                 if durable:
                     f.flush()
                     os.fsync(f.fileno())
-            txn.record["event_count"] = seq
+            txn.record.event_count = seq
             txn.events = []
-        _write_json(folder / RECORD_FILE, txn.record, durable=durable)
+        atomic.write_text(folder / RECORD_FILE, txn.record.model_dump_json(indent=2), durable=durable)
 
 
 def _tail(path: Path) -> tuple[int, bool]:
@@ -196,16 +188,5 @@ def _tail(path: Path) -> tuple[int, bool]:
     return 0, not tail or tail.endswith(b"\n")
 
 
-def _write_json(path: Path, value: Any, *, durable: bool) -> None:
-    if durable:
-        storage.write_json_atomic(path, value)
-        return
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(value, f, indent=2, sort_keys=True)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)  # readers see the old or the new record, never half of one
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _load(path: Path) -> JobRecord:
+    return JobRecord.model_validate_json(path.read_bytes())

@@ -9,9 +9,10 @@ import pytest
 from tests.utils.datasets import write_dataset
 from tests.utils.training import tiny_config
 from tests.utils.waiting import wait_for
-from tests.utils.webhooks import WebhookReceiver
-from worker import webhooks
-from worker.queue import JobQueue
+from jobs import webhooks
+from jobs.queue import JobQueue
+from jobs.record import JobProgress
+from tests.utils.webhooks import WebhookReceiver, verify
 
 SECRET = "s3cret"
 
@@ -36,7 +37,7 @@ def _dispatch_until(dispatcher, check, timeout=10):
 def test_terminal_state_is_posted_signed(queue, hook_settings, data_dir):
     with WebhookReceiver() as receiver:
         job = queue.enqueue(tiny_config(write_dataset(data_dir)), webhook_url=receiver.url)
-        queue.cancel(job["id"])
+        queue.cancel(job.id)
         dispatcher = webhooks.WebhookDispatcher(queue.conn, hook_settings)
         try:
             _dispatch_until(dispatcher, lambda: receiver.requests)
@@ -46,19 +47,19 @@ def test_terminal_state_is_posted_signed(queue, hook_settings, data_dir):
     [request] = receiver.requests
     headers = {k.lower(): v for k, v in request["headers"].items()}
     assert headers["x-transfergen-event"] == "job.canceled"
-    assert headers["x-transfergen-delivery"] == f"{job['id']}.canceled"
-    assert webhooks.verify(SECRET, headers["x-transfergen-signature"], request["body"])
-    assert not webhooks.verify("wrong", headers["x-transfergen-signature"], request["body"])
-    assert not webhooks.verify(SECRET, headers["x-transfergen-signature"], request["body"] + b" ")
+    assert headers["x-transfergen-delivery"] == f"{job.id}.canceled"
+    assert verify(SECRET, headers["x-transfergen-signature"], request["body"])
+    assert not verify("wrong", headers["x-transfergen-signature"], request["body"])
+    assert not verify(SECRET, headers["x-transfergen-signature"], request["body"] + b" ")
     body = json.loads(request["body"])
-    assert body["id"] == job["id"] and body["status"] == "canceled"
+    assert body["id"] == job.id and body["status"] == "canceled"
     assert webhooks.pending(queue.conn, hook_settings.queue_name) == []
 
 
 def test_failures_are_retried_with_backoff_then_given_up_and_logged(queue, hook_settings, data_dir):
     with WebhookReceiver(statuses=[500, 503, 500, 500]) as receiver:
         job = queue.enqueue(tiny_config(write_dataset(data_dir)), webhook_url=receiver.url)
-        queue.cancel(job["id"])
+        queue.cancel(job.id)
         dispatcher = webhooks.WebhookDispatcher(queue.conn, hook_settings)
         try:
             _dispatch_until(dispatcher, lambda: not webhooks.pending(queue.conn, hook_settings.queue_name))
@@ -66,14 +67,14 @@ def test_failures_are_retried_with_backoff_then_given_up_and_logged(queue, hook_
             dispatcher.stop()
 
     assert len(receiver.requests) == 3  # webhook_max_attempts
-    last = queue.events(job["id"])[-1]
-    assert last["type"] == "webhook_failed" and "after 3 attempts (last: HTTP 500)" in last["message"]
+    last = queue.events(job.id)[-1]
+    assert last.type == "webhook_failed" and "after 3 attempts (last: HTTP 500)" in last.message
 
 
 def test_a_retry_succeeds(queue, hook_settings, data_dir):
     with WebhookReceiver(statuses=[500]) as receiver:
         job = queue.enqueue(tiny_config(write_dataset(data_dir)), webhook_url=receiver.url)
-        queue.cancel(job["id"])
+        queue.cancel(job.id)
         dispatcher = webhooks.WebhookDispatcher(queue.conn, hook_settings)
         started = time.monotonic()
         try:
@@ -82,26 +83,28 @@ def test_a_retry_succeeds(queue, hook_settings, data_dir):
             dispatcher.stop()
 
     assert len(receiver.requests) == 2 and time.monotonic() - started >= 0.2  # backoff
-    assert queue.events(job["id"])[-1]["type"] == "canceled"
+    assert queue.events(job.id)[-1].type == "canceled"
 
 
 def test_progress_notifications_are_coalesced_and_opt_in(queue, hook_settings, data_dir):
     dataset_id = write_dataset(data_dir)
-    silent = queue.store.read(queue.enqueue(tiny_config(dataset_id), webhook_url="http://127.0.0.1:9/x")["id"])
+    silent = queue.store.read(queue.enqueue(tiny_config(dataset_id), webhook_url="http://127.0.0.1:9/x").id)
     chatty = queue.store.read(queue.enqueue(tiny_config(dataset_id), webhook_url="http://127.0.0.1:9/x",
-                                            webhook_progress=True)["id"])
+                                            webhook_progress=True).id)
     for step in (1, 2, 3):
-        webhooks.notify(queue.conn, hook_settings.queue_name, {**silent, "progress": {"step": step}}, "progress")
-        webhooks.notify(queue.conn, hook_settings.queue_name, {**chatty, "progress": {"step": step}}, "progress")
+        progress = JobProgress(step=step, total_steps=3, fraction=step / 3)
+        for record in (silent, chatty):
+            webhooks.notify(queue.conn, hook_settings.queue_name, record.model_copy(update={"progress": progress}),
+                            "progress")
 
     [pending] = webhooks.pending(queue.conn, hook_settings.queue_name)
-    assert pending["job_id"] == chatty["id"] and pending["body"]["progress"] == {"step": 3}
+    assert pending["job_id"] == chatty.id and pending["body"]["progress"]["step"] == 3
 
 
 def test_a_crashed_dispatchers_claims_are_sent_by_another(queue, hook_settings, data_dir, monkeypatch):
     with WebhookReceiver() as receiver:
         job = queue.enqueue(tiny_config(write_dataset(data_dir)), webhook_url=receiver.url)
-        queue.cancel(job["id"])
+        queue.cancel(job.id)
         monkeypatch.setattr(webhooks, "CLAIM_S", 0.3)
         crashed = webhooks.WebhookDispatcher(queue.conn, hook_settings)
         crashed._deliver = lambda *a: None  # claimed, then died before answering

@@ -20,7 +20,6 @@ from models import datasets, storage
 from models.config import FROM_SCRATCH_ONLY, TrainConfig
 from models.datasets import DatasetMeta
 from models.errors import TrainingError
-from models.presets import apply_preset
 
 MIN_TRAIN_IMAGES = 2
 FAMILY_METHODS = {"gan": ("full", "freeze_d"), "vae": ("full", "freeze_encoder")}  # what each family can freeze
@@ -78,8 +77,6 @@ def preflight(config: TrainConfig, data_dir: Path) -> TrainConfig:
     if found is None:
         raise PreflightError("unknown_dataset", f"Dataset {config.dataset_id!r} does not exist (was it deleted?).")
     base = read_base(data_dir, config.base_model_id) if config.base_model_id is not None else None
-    # preset "auto": options the request leaves unset follow the recipe for this dataset and base.
-    config = apply_preset(config, found[1].num_train, base.card if base is not None else None)
     check(config, found[1], base)
     return inherit(config, base)
 

@@ -16,7 +16,8 @@ def _check_resolution(value: int) -> int:
     return value
 
 
-Resolution = Annotated[int, AfterValidator(_check_resolution)]
+# The enum is for the schema only (/docs, the frontend's choices); the validator gives the error message.
+Resolution = Annotated[int, AfterValidator(_check_resolution), Field(json_schema_extra={"enum": list(RESOLUTIONS)})]
 
 
 class DatasetOptions(BaseModel):

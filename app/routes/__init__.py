@@ -1,7 +1,7 @@
 """HTTP routes, one module per resource, assembled into one router."""
 from fastapi import APIRouter
 
-from app.routes import datasets, health, images, jobs, metrics, models
+from app.routes import datasets, health, images, job_metrics, jobs, metrics, model_samples, models
 
 api_router = APIRouter()
 api_router.include_router(images.router, prefix="/v1")  # first: the most requested, matched in order
@@ -9,4 +9,6 @@ api_router.include_router(health.router)
 api_router.include_router(metrics.router)
 api_router.include_router(datasets.router, prefix="/v1")
 api_router.include_router(models.router, prefix="/v1")
+api_router.include_router(model_samples.router, prefix="/v1")
 api_router.include_router(jobs.router, prefix="/v1")
+api_router.include_router(job_metrics.router, prefix="/v1")

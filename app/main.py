@@ -6,11 +6,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 from PIL import Image
 
 from app.byte_cache import ByteCache
 from app.errors import install_error_handlers
 from app.fastpath import ImageFastPath
+from app.frontend import install_frontend
 from app.generation import GeneratorCache
 from app.metrics import Metrics, MetricsMiddleware
 from app.rendering import Renderer
@@ -46,7 +48,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     Image.MAX_IMAGE_PIXELS = settings.max_image_pixels  # Pillow's decompression-bomb guard is process-wide
-    app = FastAPI(title="transfergen", version="1", lifespan=lifespan)
+    # /docs with Swagger UI served by the app (fastapi-offline), not from a CDN; no online validator. No
+    # /redoc: its page still loads a logo from the internet.
+    app = FastAPIOffline(title="transfergen", version="1", lifespan=lifespan, static_url="/docs-assets",
+                         redoc_url=None, swagger_ui_parameters={"validatorUrl": None})
     app.state.settings = settings
     app.state.metrics = metrics = Metrics()
     metrics.watch_jobs(lambda: getattr(app.state, "queue", None))  # the queue exists once the lifespan runs
@@ -56,4 +61,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     install_error_handlers(app)
     app.include_router(api_router)
+    install_frontend(app)  # / and /ui/: the browser frontend, after the API routes
     return app

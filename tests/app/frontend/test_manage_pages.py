@@ -1,5 +1,6 @@
-"""Managing what is there, in Chromium: model cards with lineage and delete (shipped bases cannot be
-deleted), a dataset deleted after a confirm, the seed explorer by keyboard, and every page at phone width."""
+"""Managing what is there, in Chromium: images dropped on the upload zone, model cards with lineage and
+delete (shipped bases cannot be deleted), a dataset deleted after a confirm, the seed explorer by
+keyboard, every page at phone width, and /docs without the internet."""
 from __future__ import annotations
 
 import shutil
@@ -8,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from models import storage
-from tests.app.factories import write_model_card
+from tests.app.factories import distinct_pngs, write_model_card
 from tests.utils.datasets import write_dataset
 
 pytestmark = pytest.mark.slow
@@ -26,6 +27,30 @@ def fine_tune_of(data_dir):
         shutil.copy(storage.models_root(data_dir) / parent_id / storage.SAMPLES_FILE, folder / storage.SAMPLES_FILE)
         return folder.name
     return make
+
+
+def test_images_dropped_on_the_upload_zone(page, data_dir):
+    """Several images (not a zip) dropped with the mouse: they go up as `files`."""
+    page.goto("/#/datasets")
+    page.wait_for_selector(".dropzone")
+    pngs = [list(data) for data in distinct_pngs(3)]
+    page.evaluate("""pngs => {
+        const transfer = new DataTransfer();
+        pngs.forEach((bytes, i) => transfer.items.add(new File([new Uint8Array(bytes)], `img${i}.png`, {type: 'image/png'})));
+        document.querySelector('.dropzone').dispatchEvent(new DragEvent('drop', {dataTransfer: transfer, bubbles: true, cancelable: true}));
+      }""", pngs)
+    expect(page.locator("form.upload p.muted").first).to_contain_text("3 files (3 images)")
+    page.select_option("#upload-resolution", "16")
+    page.get_by_role("button", name="Upload", exact=True).click()
+    expect(page.locator(".uploaded .alert.success")).to_contain_text("3 images at 16×16")
+    expect(page.locator("#dataset-list li")).to_have_count(1)
+
+
+def test_api_docs_render_without_the_internet(page):
+    """Swagger UI from the app's own files (the page fixture fails on any request that leaves the server)."""
+    page.goto("/docs")
+    expect(page.locator(".opblock-summary-path[data-path='/v1/jobs/{job_id}/metrics']")).to_have_count(1)
+    assert page.locator(".opblock").count() > 20
 
 
 def test_model_cards_lineage_and_delete(page, data_dir, tiny_base_model, fine_tune_of):

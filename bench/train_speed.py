@@ -1,6 +1,6 @@
 """Speed per step of the default fine-tune, before (the v1 recipe) and after (today's default), side by side.
 
-    .venv/bin/python bench/train_speed.py --emoji-dir ../shared/data/emoji     # ~6 minutes on 2 CPU cores
+    .venv/bin/python bench/train_speed.py --data ../shared/data/emoji     # ~6 minutes on 2 CPU cores
 
 Both arms train in this one process on the same 100 OpenMoji images at the same batch size, in
 alternating blocks (before, after, before, after, ...), so load from other processes hits both alike:
@@ -16,7 +16,6 @@ Writes bench/results/train_speed.json.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import platform
@@ -24,7 +23,6 @@ import statistics
 import sys
 import tempfile
 import time
-import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -33,26 +31,11 @@ sys.path.insert(0, str(REPO))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from machine import background_training  # noqa: E402  (bench/machine.py)
+from scoring import read_zip, require_files, write_dataset  # noqa: E402  (bench/scoring.py)
 from models.config import TrainConfig  # noqa: E402
 
 BEFORE = dict(preset="none", base_model_id=None, architecture="lite", base_channels=128, latent_dim=128,
               precision="float32", augment="diffaugment", r1_gamma=0.1, discriminator="standard")
-
-
-def read_zip_images(path: Path) -> list:
-    from PIL import Image
-
-    with zipfile.ZipFile(path) as archive:
-        return [Image.open(io.BytesIO(archive.read(n))).convert("RGB")
-                for n in sorted(archive.namelist()) if n.endswith(".png")]
-
-
-def emoji_dir(value: str) -> Path:
-    path = Path(value)
-    if not (path / "openmoji64_train100.zip").is_file():
-        raise argparse.ArgumentTypeError(f"{path} has no openmoji64_train100.zip: pass --emoji-dir, the folder "
-                                         "of the shared emoji zips (../shared/data/emoji beside the repository)")
-    return path
 
 
 def build_arm(config: TrainConfig, data_dir: Path):
@@ -77,7 +60,8 @@ def time_block(model, batches, steps: int) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--emoji-dir", type=emoji_dir, default=str(REPO.parent / "shared" / "data" / "emoji"))
+    parser.add_argument("--data", type=Path, required=True, help="folder with openmoji64_train100.zip "
+                                                                 "(e.g. ../shared/data/emoji)")
     parser.add_argument("--base", default="emoji64-gan")
     parser.add_argument("--blocks", type=int, default=6)
     parser.add_argument("--steps", type=int, default=40, help="training steps per block")
@@ -86,11 +70,9 @@ def main() -> None:
     if background_training():
         print("warning: a base-model training runs on this machine; timings are not comparable", flush=True)
 
-    from models.datasets import write_training_set
-
+    data = require_files(args.data, ["openmoji64_train100.zip"], "bench/train_speed.py")
     data_dir = Path(tempfile.mkdtemp(prefix="train-speed-"))
-    write_training_set(data_dir, "openmoji100", "openmoji64_train100", 64,
-                       read_zip_images(args.emoji_dir / "openmoji64_train100.zip"))
+    write_dataset(data_dir, "openmoji100", read_zip(data / "openmoji64_train100.zip"))
     arms = {
         "before": TrainConfig(dataset_id="openmoji100", **BEFORE),
         "after": TrainConfig(dataset_id="openmoji100", base_model_id=args.base),

@@ -36,6 +36,7 @@ METHODS = {  # name -> overrides of the preset's recipe ({} = the default job)
     "default": {},
     "ada": dict(augment="ada"),
     "lr_half": dict(learning_rate=1e-4),
+    "projected": dict(discriminator="projected", projected_resolution=64),  # deep transfer: new D on EffLite0
 }
 GRID_SAMPLES = 8
 
@@ -138,6 +139,16 @@ def write_grid(rows: list[dict], path: Path) -> None:
     path.write_bytes(encode_png(make_grid(images, columns=GRID_SAMPLES)))
 
 
+def write_results(rows: list[dict], args, scorer: Scorer) -> None:
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    write_plot(rows, args.out.with_suffix(".png"))
+    write_grid(rows, args.out.with_name(f"{args.out.stem}_grid.png"))
+    clean = [{k: (round(v, 6) if isinstance(v, float) else v) for k, v in r.items() if k != "fakes"} for r in rows]
+    args.out.write_text(json.dumps({"target": args.prefix, "base": args.base, "networks": scorer.labels,
+                                    "methods": {m: METHODS[m] for m in args.methods.split(",")},
+                                    "rows": clean}, indent=2) + "\n")
+
+
 def _groups(rows):
     groups = {}
     for row in rows:
@@ -174,12 +185,7 @@ def main():
         write_dataset(data_dir, f"target{shots}", train_images)
         for method in args.methods.split(","):
             rows.extend(run_curve(method, shots, args, data_dir, scorer, train_images))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    write_plot(rows, args.out.with_suffix(".png"))
-    write_grid(rows, args.out.with_name(f"{args.out.stem}_grid.png"))
-    clean = [{k: (round(v, 6) if isinstance(v, float) else v) for k, v in r.items() if k != "fakes"} for r in rows]
-    args.out.write_text(json.dumps({"target": args.prefix, "base": args.base, "networks": scorer.labels,
-                                    "rows": clean}, indent=2) + "\n")
+            write_results(rows, args, scorer)  # after each curve: a long run interrupted keeps what it measured
     print(f"wrote {args.out}, {args.out.with_suffix('.png')}, {args.out.with_name(args.out.stem + '_grid.png')}")
 
 

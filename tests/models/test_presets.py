@@ -35,9 +35,14 @@ def test_a_fine_tune_keeps_its_base_discriminator_kind():
     assert (standard.discriminator, standard.r1_gamma) == ("standard", 0.1)
 
 
-def test_from_scratch_gets_the_base_recipe_and_a_vae_nothing_gan_only():
+def test_from_scratch_gets_the_recipe_the_shipped_base_was_trained_with():
+    import json
+    from pathlib import Path
+
+    shipped = json.loads((Path(presets.__file__).parent / "pretrained" / "emoji64-gan" / "config.json").read_text())
     gan = presets.apply_preset(TrainConfig(dataset_id="d"), 100, None)
-    assert {k: getattr(gan, k) for k in presets.FROM_SCRATCH_RECIPES["gan"]} == presets.FROM_SCRATCH_RECIPES["gan"]
+    recipe = ("architecture", "base_channels", "latent_dim", "discriminator", "r1_gamma", "augment", "learning_rate")
+    assert {k: getattr(gan, k) for k in recipe} == {k: shipped[k] for k in recipe}
     vae = TrainConfig(dataset_id="d", family="vae")
     assert presets.apply_preset(vae, 100, None) == vae
 

@@ -15,9 +15,9 @@ from models import datasets, storage
 from models.datasets import DatasetMeta, DatasetSummary, SplitOptions
 
 
-def public_view(meta: DatasetMeta) -> dict:
-    """dataset.json without the file lists."""
-    return meta.model_dump(include=set(DatasetSummary.model_fields))
+def public_view(meta: DatasetMeta, owner: str | None = None) -> dict:
+    """dataset.json without the file lists, and its owner."""
+    return {**meta.model_dump(include=set(DatasetSummary.model_fields)), "owner": owner}
 
 
 def create_dataset(data_dir: Path, uploads: list[Upload], options: DatasetOptions, limits: Limits,

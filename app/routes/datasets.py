@@ -15,8 +15,8 @@ from app.schemas import DatasetView
 from app.security import quotas
 from app.security.access import PrincipalDep, dataset_owner, require_owner
 from app.security.rate_limits import Action
-from jobs.ownership import read_owner
 from app.uploads import read_form, split_form
+from jobs.ownership import read_owner
 from models import storage
 from models.images import encode_png, make_grid
 
@@ -68,7 +68,7 @@ async def create_dataset(request: Request, settings: SettingsDep, principal: Pri
         raise ApiError(_INGEST_STATUS.get(exc.code, 422), exc.code, str(exc), exc.details) from exc
     finally:
         await form.close()
-    return store.public_view(meta)
+    return store.public_view(meta, principal.id)
 
 
 def _validate_options(files: list, fields: dict, default_resolution: int) -> DatasetOptions:
@@ -90,8 +90,8 @@ def _validate_options(files: list, fields: dict, default_resolution: int) -> Dat
 @router.get("", response_model=list[DatasetView])
 def list_datasets(data_dir: DataDirDep, principal: PrincipalDep) -> list[dict]:
     """The datasets this key may see (its own; an admin's: all), newest first."""
-    return [store.public_view(meta) for meta in store.list_datasets(data_dir)
-            if principal.owns(read_owner(storage.datasets_root(data_dir) / meta.id))]
+    owned = ((meta, read_owner(storage.datasets_root(data_dir) / meta.id)) for meta in store.list_datasets(data_dir))
+    return [store.public_view(meta, owner) for meta, owner in owned if principal.owns(owner)]
 
 
 def visible_dataset(data_dir, dataset_id: str, principal) -> None:
@@ -105,7 +105,7 @@ def get_dataset(dataset_id: str, data_dir: DataDirDep, principal: PrincipalDep) 
     meta = store.read_dataset(data_dir, dataset_id)
     if meta is None:
         raise not_found("dataset", dataset_id)
-    return store.public_view(meta)
+    return store.public_view(meta, dataset_owner(data_dir, dataset_id))
 
 
 @router.get("/{dataset_id}/preview.png", response_class=Response, responses={200: {"content": {"image/png": {}}}})

@@ -10,6 +10,7 @@ from app.deps import DataDirDep, GeneratorsDep, ModelDirDep, ModelOwnersDep, Que
 from app.errors import ApiError, not_found
 from app.security.access import PrincipalDep
 from app.schemas import ModelView
+from jobs.ownership import read_owner
 from models import storage
 
 router = APIRouter(prefix="/models", tags=["models"])
@@ -26,6 +27,7 @@ def model_view(model_dir: Path) -> dict:
         "metrics": card.get("metrics") or {},
         "card": card.get("card") or {},
         "deletable": not storage.is_pretrained(model_id),
+        "owner": read_owner(model_dir),
     }
 
 

@@ -34,6 +34,7 @@ import redis
 
 from jobs.events import EventType
 from jobs.record import JobRecord
+from jobs.redaction import redact_url
 from jobs.settings import QueueSettings
 from jobs.store import JobStore
 from jobs.views import job_view
@@ -195,7 +196,7 @@ class WebhookDispatcher:
             return str(getattr(e, "reason", e))
 
     def _record_give_up(self, entry: dict, error: str) -> None:
-        message = (f"webhook {entry['event']} to {entry['url']} not delivered after {entry['attempts']} attempts "
+        message = (f"webhook {entry['event']} to {redact_url(entry['url'])} not delivered after {entry['attempts']} attempts "
                    f"(last: {error})")
         log.warning("job %s: %s", entry["job_id"], message)
         try:

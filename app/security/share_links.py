@@ -22,7 +22,8 @@ import redis
 from models.ids import ID_CHARS
 
 # The routes a link opens: GET images, grids, interpolations and the sample grid of one model.
-SHAREABLE_PATH = re.compile(rf"/v1/models/({ID_CHARS})/(?:images/[0-9]+\.png|grid\.png|interpolate\.(?:png|gif)|samples\.png)")
+SHAREABLE_PATH = re.compile(
+    rf"/v1/models/({ID_CHARS})/(?:images/[0-9]+\.png|grid\.png|interpolate\.(?:png|gif)|samples\.png)")
 
 
 class InvalidLink(Exception):

@@ -1,6 +1,8 @@
 """Upload, list, preview and delete datasets."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
@@ -14,6 +16,7 @@ from app.errors import ApiError, not_found
 from app.schemas import DatasetView
 from app.security import quotas
 from app.security.access import PrincipalDep, dataset_owner, require_owner
+from app.security.principal import Principal
 from app.security.rate_limits import Action
 from app.uploads import read_form, split_form
 from jobs.ownership import read_owner
@@ -94,7 +97,7 @@ def list_datasets(data_dir: DataDirDep, principal: PrincipalDep) -> list[dict]:
     return [store.public_view(meta, owner) for meta, owner in owned if principal.owns(owner)]
 
 
-def visible_dataset(data_dir, dataset_id: str, principal) -> None:
+def visible_dataset(data_dir: Path, dataset_id: str, principal: Principal) -> None:
     """404 for a dataset that does not exist or is someone else's."""
     require_owner(principal, dataset_owner(data_dir, dataset_id), "dataset", dataset_id)
 

@@ -24,7 +24,8 @@ def check_job(principal: Principal, config: TrainConfig, queue: JobQueue, settin
     """Ceilings on the job itself (422: waiting will not help) and the key's quotas (429)."""
     if not principal.limited:
         return
-    ceilings = {"batch_size": (config.batch_size, settings.max_job_batch_size, "MAX_JOB_BATCH_SIZE"),
+    ceilings = {"steps": (config.steps, settings.max_active_steps_per_key, "MAX_ACTIVE_STEPS_PER_KEY"),
+                "batch_size": (config.batch_size, settings.max_job_batch_size, "MAX_JOB_BATCH_SIZE"),
                 "base_channels": (config.base_channels, settings.max_job_base_channels, "MAX_JOB_BASE_CHANNELS")}
     for field, (value, limit, name) in ceilings.items():
         if value > limit:

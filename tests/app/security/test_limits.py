@@ -66,7 +66,8 @@ def test_active_jobs_and_their_steps(limited, secured):
 
 
 @pytest.mark.parametrize(("field", "setting"), [("batch_size", "max_job_batch_size"),
-                                                ("base_channels", "max_job_base_channels")])
+                                                ("base_channels", "max_job_base_channels"),
+                                                ("steps", "max_active_steps_per_key")])  # alone over it: 422
 def test_ceilings_are_422(limited, secured, field, setting):
     client = limited(**{setting: 8})
     body = {**tiny_config(secured.ids["dataset_for_jobs"]).model_dump(mode="json"), field: 16}

@@ -70,7 +70,7 @@ def test_failures_are_retried_with_backoff_then_given_up_and_logged(queue, hook_
     assert len(receiver.requests) == 3  # webhook_max_attempts
     last = queue.events(job.id)[-1]
     assert last.type == "webhook_failed" and "after 3 attempts (last: HTTP 500)" in last.message
-    assert "s3cret" not in last.message and "?token=***" in last.message
+    assert "s3cret" not in last.message
 
 
 def test_a_retry_succeeds(queue, hook_settings, data_dir):

@@ -17,6 +17,8 @@ from app.generation import GeneratorCache
 from app.metrics import Metrics, MetricsMiddleware
 from app.rendering import Renderer
 from app.routes import api_router
+from app.security.authentication import AuthenticationMiddleware
+from app.security.setup import start_security
 from app.settings import Settings
 from jobs.connection import connect
 from jobs.queue import JobQueue
@@ -28,6 +30,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     connection = connect(settings)  # here, not at import: importing the app touches no Redis
     app.state.queue = JobQueue(connection, settings)
+    try:
+        start_security(app.state, connection, settings)  # keys, links, rate limits; refuses an open anonymous bind
+    except BaseException:
+        connection.close()
+        raise
     metrics: Metrics = app.state.metrics
     app.state.generators = GeneratorCache(
         settings.data_dir, settings.generator_cache_size, settings.generator_memory_bytes,
@@ -55,8 +62,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.metrics = metrics = Metrics()
     metrics.watch_jobs(lambda: getattr(app.state, "queue", None))  # the queue exists once the lifespan runs
-    # The last added runs first: metrics -> CORS -> image fast path -> the routes.
+    # The last added runs first: metrics -> CORS -> authentication -> image fast path -> the routes.
     app.add_middleware(ImageFastPath)
+    app.add_middleware(AuthenticationMiddleware)
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"])
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     install_error_handlers(app)

@@ -16,6 +16,8 @@ from models.latents import Seed
 class DatasetView(DatasetSummary):
     """The dataset JSON: dataset.json without its file lists (its fields are defined in models.datasets)."""
 
+    owner: str | None = None  # id of the API key that uploaded it (jobs.ownership)
+
 
 class ModelView(BaseModel):
     id: str
@@ -30,6 +32,7 @@ class ModelView(BaseModel):
     metrics: dict[str, Any]
     card: dict[str, Any]
     deletable: bool  # False for the shipped base models
+    owner: str | None = None  # id of the API key whose job made it; None for shipped bases
 
 
 class Health(BaseModel):

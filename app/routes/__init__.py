@@ -1,7 +1,8 @@
 """HTTP routes, one module per resource, assembled into one router."""
 from fastapi import APIRouter
 
-from app.routes import datasets, health, images, job_metrics, jobs, metrics, model_samples, models
+from app.routes import (datasets, health, images, job_metrics, jobs, keys, metrics, model_samples, models,
+                        share_links)
 
 api_router = APIRouter()
 api_router.include_router(images.router, prefix="/v1")  # first: the most requested, matched in order
@@ -12,3 +13,5 @@ api_router.include_router(models.router, prefix="/v1")
 api_router.include_router(model_samples.router, prefix="/v1")
 api_router.include_router(jobs.router, prefix="/v1")
 api_router.include_router(job_metrics.router, prefix="/v1")
+api_router.include_router(share_links.router, prefix="/v1")
+api_router.include_router(keys.router, prefix="/v1")

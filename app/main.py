@@ -9,6 +9,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 from PIL import Image
 
+from app.body_limit import BodyLimit
 from app.byte_cache import ByteCache
 from app.errors import install_error_handlers
 from app.fastpath import ImageFastPath
@@ -55,7 +56,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.metrics = metrics = Metrics()
     metrics.watch_jobs(lambda: getattr(app.state, "queue", None))  # the queue exists once the lifespan runs
-    # The last added runs first: metrics -> CORS -> image fast path -> the routes.
+    # The last added runs first: metrics -> CORS -> image fast path -> body limit -> the routes.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_json_bytes)
     app.add_middleware(ImageFastPath)
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"])
     app.add_middleware(MetricsMiddleware, metrics=metrics)

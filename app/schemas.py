@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from models.datasets import DatasetSummary
 from models.latents import Seed
@@ -37,5 +37,7 @@ class Health(BaseModel):
 
 
 class ImageBatchRequest(BaseModel):
-    seeds: list[Seed] = Field(min_length=1, max_length=100_000)  # the setting MAX_ZIP_IMAGES bounds it further
+    model_config = ConfigDict(extra="forbid")  # like the job body: a misspelt field is an error, not ignored
+
+    seeds: list[Seed] = Field(min_length=1, max_length=4096)  # the setting MAX_ZIP_IMAGES bounds it further
     truncation: float = Field(1.0, ge=0.0, le=1.0)  # psi, as the image endpoints' query parameter

@@ -19,6 +19,7 @@ class Settings(QueueSettings):
     # CORS_ORIGINS: "https://a.example,https://b.example" or a JSON list; empty: no CORS headers.
     cors_origins: Annotated[list[str], NoDecode] = []
     max_upload_bytes: int = Field(200 * MB, ge=1)  # whole request body, and unzipped archive contents
+    max_json_bytes: int = Field(1 * MB, ge=1024)  # every other request body (JSON); 413 beyond it
     max_images: int = Field(5000, ge=1)  # images (and candidate files in a zip) per dataset
     max_image_pixels: int = Field(4096 * 4096, ge=1)  # per image; Pillow's decompression-bomb guard
     default_resolution: Resolution = 64  # dataset side length when the upload names none
@@ -30,7 +31,7 @@ class Settings(QueueSettings):
     image_cache_bytes: int = Field(64 * MB, ge=0)  # encoded images kept in memory (0: no cache)
     max_grid_images: int = Field(64, ge=1)  # per grid.png
     max_interpolation_steps: int = Field(32, ge=2)  # frames per interpolate.png / .gif
-    max_zip_images: int = Field(256, ge=1)  # per POST /v1/models/{id}/images
+    max_zip_images: int = Field(256, ge=1, le=4096)  # per POST /v1/models/{id}/images (its schema: 4096 at most)
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app.deps import GeneratorsDep, RendererDep, SettingsDep
-from app.errors import ApiError, not_found
+from app.errors import ApiError, not_found, short_echo
 from app.etags import composite_etag, etag_matches, image_etag
 from app.generation import GeneratorCache, LoadedModel
 from app.rendering import Renderer
@@ -35,7 +35,7 @@ Truncation = Annotated[
 
 def parse_seed(text: str, name: str = "seed") -> int:
     if not SEED_RE.fullmatch(text) or int(text) >= MAX_SEED:
-        raise ApiError(422, "invalid_seed", f"The {name} must be an integer from 0 to {MAX_SEED - 1}, got {text!r}.")
+        raise ApiError(422, "invalid_seed", f"The {name} must be an integer from 0 to {MAX_SEED - 1}, got {short_echo(text)!r}.")
     return int(text)
 
 

@@ -1,6 +1,8 @@
 """Every failure has the error shape: unknown routes, wrong methods, validation, crashes; plus CORS and docs."""
 from __future__ import annotations
 
+import pytest
+
 from tests.app.factories import assert_error
 
 
@@ -41,3 +43,28 @@ def test_openapi_docs(client):
     assert {"/v1/datasets", "/v1/jobs", "/v1/models/{model_id}/images/{seed}.png", "/readyz"} <= set(paths)
     upload = paths["/v1/datasets"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
     assert {"file", "files", "resolution", "val_fraction", "seed", "name"} <= set(upload["properties"])
+
+
+NON_FINITE_BODIES = [
+    ('{"dataset_id": "d", "learning_rate": NaN}', "learning_rate"),
+    ('{"dataset_id": "d", "r1_gamma": Infinity}', "r1_gamma"),
+    ('{"dataset_id": "d", "vae_beta": -Infinity}', "vae_beta"),
+    ('{"dataset_id": "d", "ada_target": NaN}', "ada_target"),
+]
+
+
+@pytest.mark.parametrize("body, field", NON_FINITE_BODIES)
+def test_nan_and_infinity_are_422_not_500(make_client, body, field):
+    """Defect 6: the error used to echo NaN, which JSONResponse cannot render (a 500)."""
+    client = make_client(raise_server_exceptions=False)
+    response = client.post("/v1/jobs", content=body, headers={"content-type": "application/json"})
+    error = assert_error(response, 422, "validation_error")
+    assert error["details"][0]["loc"] == ["body", field]
+    assert isinstance(error["details"][0]["input"], str)
+
+
+def test_nan_truncation_in_image_batch_is_422(make_client):
+    client = make_client(raise_server_exceptions=False)
+    response = client.post("/v1/models/emoji64-gan/images", content='{"seeds": [1], "truncation": NaN}',
+                           headers={"content-type": "application/json"})
+    assert_error(response, 422, "validation_error")

@@ -22,6 +22,8 @@ class Settings(QueueSettings):
     max_json_bytes: int = Field(1 * MB, ge=1024)  # every other request body (JSON); 413 beyond it
     max_images: int = Field(5000, ge=1)  # images (and candidate files in a zip) per dataset
     max_image_pixels: int = Field(4096 * 4096, ge=1)  # per image; Pillow's decompression-bomb guard
+    max_decode_pixels: int = Field(2**31, ge=1)  # per upload: pixels of all its images, from their headers
+    max_decode_seconds: float = Field(120.0, gt=0)  # per upload: CPU seconds decoding and resizing its images
     default_resolution: Resolution = 64  # dataset side length when the upload names none
     generator_cache_size: int = Field(4, ge=1)  # loaded generators kept in memory, least recent evicted
     generator_memory_bytes: int = Field(1024 * MB, ge=1)  # and their estimated memory (weights + activations)

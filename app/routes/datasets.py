@@ -53,7 +53,8 @@ async def create_dataset(request: Request, settings: SettingsDep) -> dict:
         files, fields = split_form(form, FILE_FIELDS)
         options = _validate_options(files, fields, settings.default_resolution)
         uploads = [Upload(f.filename or "upload", f.file, f.content_type) for f in files]
-        limits = Limits(settings.max_images, settings.max_image_pixels, settings.max_upload_bytes)
+        limits = Limits(settings.max_images, settings.max_image_pixels, settings.max_upload_bytes,
+                        max_decode_pixels=settings.max_decode_pixels, max_decode_seconds=settings.max_decode_seconds)
         meta = await run_in_threadpool(store.create_dataset, settings.data_dir, uploads, options, limits)
     except IngestError as exc:
         raise ApiError(_INGEST_STATUS.get(exc.code, 422), exc.code, str(exc), exc.details) from exc

@@ -19,6 +19,7 @@ from pydantic import HttpUrl
 from app.deps import DataDirDep, QueueDep, SettingsDep
 from app.errors import ApiError, not_found
 from app.etags import content_etag, etag_matches
+from jobs import webhook_http
 from jobs.events import JobEvent
 from jobs.queue import JobQueue
 from jobs.views import JobView
@@ -62,6 +63,9 @@ def create_job(body: JobRequest, response: Response, queue: QueueDep, data_dir: 
         raise ApiError(422, "webhooks_disabled", "This server has no WEBHOOK_SECRET to sign webhooks with; "
                                                  "leave out webhook_url or ask its operator to set one.")
     url = str(body.webhook_url) if body.webhook_url is not None else None
+    problem = url and webhook_http.url_problem(url, settings.webhook_allowed_hosts)
+    if problem:
+        raise ApiError(422, "webhook_url_not_allowed", f"{problem}.")
     job = queue.enqueue(config, webhook_url=url, webhook_progress=body.webhook_progress)
     response.headers["Location"] = f"/v1/jobs/{job.id}"
     return job

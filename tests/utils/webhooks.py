@@ -20,11 +20,13 @@ def verify(secret: str, header: str, body: bytes, tolerance_s: float = 300.0) ->
 
 
 class WebhookReceiver:
-    """Records every POST (headers, body); answers the status codes in `statuses` in turn, then 200."""
+    """Records every POST (headers, body); answers the status codes in `statuses` in turn, then 200
+    (with `Location: redirect_to` when given)."""
 
-    def __init__(self, statuses: list[int] | None = None):
+    def __init__(self, statuses: list[int] | None = None, redirect_to: str | None = None):
         self.requests: list[dict] = []
         self.statuses = list(statuses or [])
+        self.redirect_to = redirect_to
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -33,6 +35,8 @@ class WebhookReceiver:
                 receiver.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
                 status = receiver.statuses.pop(0) if receiver.statuses else 200
                 self.send_response(status)
+                if receiver.redirect_to:
+                    self.send_header("Location", receiver.redirect_to)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 

@@ -24,6 +24,9 @@ class Settings(QueueSettings):
     max_image_pixels: int = Field(4096 * 4096, ge=1)  # per image; Pillow's decompression-bomb guard
     max_decode_pixels: int = Field(2**31, ge=1)  # per upload: pixels of all its images, from their headers
     max_decode_seconds: float = Field(120.0, gt=0)  # per upload: CPU seconds decoding and resizing its images
+    # STALE_STAGING_S: at start-up, staging folders (DATA_DIR/tmp/...) untouched this long are removed;
+    # younger ones may belong to another API process's upload in progress.
+    stale_staging_s: float = Field(3600.0, ge=0)
     default_resolution: Resolution = 64  # dataset side length when the upload names none
     generator_cache_size: int = Field(4, ge=1)  # loaded generators kept in memory, least recent evicted
     generator_memory_bytes: int = Field(1024 * MB, ge=1)  # and their estimated memory (weights + activations)

@@ -111,14 +111,14 @@ def _claim(store: JobStore, conn: redis.Redis, settings: QueueSettings, job_id: 
             return {"skipped": "a live worker is training it"}
         step = checkpoint_step(store.run_dir(job_id) / "checkpoints")
         record.model_id = record.model_id or storage.new_id()  # stable: a resumed run publishes here
-        worker_name = token.rsplit(":", 1)[0]
+        # Events are shown to the job's owner: no worker host or PID in them (the lease token has both).
         if record.status == JobStatus.QUEUED:
             record.move_to(JobStatus.RUNNING)
-            txn.event(EventType.STARTED, f"started by worker {worker_name}")
+            txn.event(EventType.STARTED, "started")
         else:
             where = f"resumed from step {step}" if step else "restarted from step 0 (no checkpoint had been saved)"
-            txn.event(EventType.RESUMED, f"{where} by worker {worker_name} (attempt {record.attempt + 1})",
-                      step=step or 0)
+            txn.event(EventType.RESUMED, f"{where} (attempt {record.attempt + 1})", step=step or 0)
+        log.info("job %s: claimed by %s", job_id, token)
         record.attempt += 1
         record.lease, record.pending_resume = token, False
         return {"model_id": record.model_id, "checkpoint_step": step}

@@ -37,6 +37,17 @@ def test_cors_origins_from_settings(make_client):
     assert "access-control-allow-origin" not in other.headers
 
 
+def test_cors_preflight_refusal_has_the_error_shape(make_client):
+    """Defect 10: Starlette answers a refused preflight in text/plain."""
+    client = make_client(cors_origins=["https://ui.example"])
+    headers = {"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
+    response = client.options("/v1/jobs", headers=headers)
+    assert response.headers["content-type"] == "application/json"
+    assert_error(response, 400, "cors_refused")
+    allowed = client.options("/v1/jobs", headers={**headers, "Origin": "https://ui.example"})
+    assert allowed.status_code == 200 and allowed.headers["access-control-allow-origin"] == "https://ui.example"
+
+
 def test_openapi_docs(client):
     assert client.get("/docs").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]

@@ -7,6 +7,8 @@ and tests/jobs/test_embedded_redis.py run as real `python -m worker` processes.
 from __future__ import annotations
 
 import json
+import os
+import socket
 import threading
 
 import pytest
@@ -50,6 +52,8 @@ def test_job_succeeds_and_publishes_the_run_folder(job_queue, data_dir, run_jobs
     assert _types(job_queue, job.id) == ["queued", "started", "checkpoint", "checkpoint", "finished"]
     assert [e.step for e in events if e.type == "checkpoint"] == [2, 4]
     assert events[-1].status == "succeeded" and [e.seq for e in events] == [1, 2, 3, 4, 5]
+    # Defect 11: events are shown to the job's owner, so they name no worker host or PID
+    assert not any(socket.gethostname() in e.message or f":{os.getpid()}" in e.message for e in events)
     assert job_queue.active_jobs_for_dataset(dataset_id) == []
     assert job_queue.rq_status(job.id) == "finished"  # recorded outcomes are returned to RQ, never raised
 

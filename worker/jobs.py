@@ -87,7 +87,8 @@ def run_job(payload: dict, *, conn: redis.Redis, settings: QueueSettings,
     try:
         return _run(store, conn, settings, job_id, payload, claim["model_id"], hooks)
     except Superseded:
-        log.warning("job %s: lease lost to another worker; this attempt stops", job_id)
+        log.warning("job %s: this horse lost its lease (taken over, or Redis unreachable for a TTL); "
+                    "this attempt stops", job_id)
         return {"superseded": True}
     finally:
         keeper.stop()

@@ -41,3 +41,34 @@ class ImageBatchRequest(BaseModel):
 
     seeds: list[Seed] = Field(min_length=1, max_length=4096)  # the setting MAX_ZIP_IMAGES bounds it further
     truncation: float = Field(1.0, ge=0.0, le=1.0)  # psi, as the image endpoints' query parameter
+
+
+class ErrorDetail(BaseModel):
+    code: str  # stable, for programs: "validation_error", "dataset_not_found", "too_large", ...
+    message: str  # for people
+    details: Any = None  # structured context: pydantic's error list for a 422, limits for a 413, ...
+
+
+class ErrorBody(BaseModel):
+    """Every error response (app.errors)."""
+
+    error: ErrorDetail
+
+
+_ERROR_DESCRIPTIONS = {
+    400: "The body cannot be parsed",
+    404: "Not found (an unknown id or route)",
+    409: "Conflicts with the current state (in use, protected)",
+    413: "The body, upload or request is larger than a limit",
+    415: "Unsupported media type",
+    422: "Not valid (the details say which field and why)",
+    503: "Redis is not reachable",
+}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for these error statuses, all in the error shape."""
+    return {code: {"model": ErrorBody, "description": _ERROR_DESCRIPTIONS[code]} for code in codes}
+
+
+COMMON_ERRORS = error_responses(400, 404, 413, 422, 503)  # possible on every route of the API

@@ -11,7 +11,7 @@ from app.datasets.ingest import IngestError, Limits, Upload
 from app.datasets.options import DatasetOptions
 from app.deps import DataDirDep, QueueDep, SettingsDep
 from app.errors import ApiError, not_found
-from app.schemas import DatasetView
+from app.schemas import DatasetView, error_responses
 from app.uploads import read_form, split_form
 from models.images import encode_png, make_grid
 
@@ -44,7 +44,7 @@ _UPLOAD_DOC = {
 }
 
 
-@router.post("", status_code=201, response_model=DatasetView, openapi_extra=_UPLOAD_DOC)
+@router.post("", status_code=201, response_model=DatasetView, openapi_extra=_UPLOAD_DOC, responses=error_responses(415))
 async def create_dataset(request: Request, settings: SettingsDep) -> dict:
     """Upload a zip of images (`file`) or several images (`files`); they are normalised and split."""
     # Parsed by hand rather than with Form/File parameters, so the body is capped while it streams.
@@ -104,7 +104,7 @@ def get_preview(dataset_id: str, data_dir: DataDirDep) -> Response:
     return Response(encode_png(make_grid(images)), media_type="image/png", headers=headers)
 
 
-@router.delete("/{dataset_id}", status_code=204, response_class=Response)
+@router.delete("/{dataset_id}", status_code=204, response_class=Response, responses=error_responses(409))
 def delete_dataset(dataset_id: str, data_dir: DataDirDep, queue: QueueDep) -> Response:
     """Delete a dataset no queued or running job uses."""
     if store.read_dataset(data_dir, dataset_id) is None:

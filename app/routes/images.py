@@ -9,7 +9,7 @@ import math
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from app.deps import GeneratorsDep, RendererDep, SettingsDep
 from app.errors import ApiError, not_found, short_echo
@@ -27,6 +27,10 @@ SEED_RE = re.compile(rf"[0-9]{{1,{len(str(MAX_SEED - 1))}}}")  # digits of a see
 CACHE_FOREVER = "public, max-age=31536000, immutable"  # a URL's bytes change only with the model's weights
 _PNG = {200: {"content": {"image/png": {}}}, 304: {"description": "Not modified"}}
 
+# Seeds in paths and queries are parsed by parse_seed (for its error message) but documented as what they are.
+SEED_SCHEMA = {"type": "integer", "minimum": 0, "maximum": MAX_SEED - 1}
+SeedPath = Annotated[str, Path(description="The latent seed, 0 <= seed < 2**32.", json_schema_extra=SEED_SCHEMA)]
+
 Truncation = Annotated[
     float,
     Query(ge=0.0, le=1.0, description="psi: 1 leaves latents as they are, 0 gives the average image."),
@@ -35,7 +39,8 @@ Truncation = Annotated[
 
 def parse_seed(text: str, name: str = "seed") -> int:
     if not SEED_RE.fullmatch(text) or int(text) >= MAX_SEED:
-        raise ApiError(422, "invalid_seed", f"The {name} must be an integer from 0 to {MAX_SEED - 1}, got {short_echo(text)!r}.")
+        message = f"The {name} must be an integer from 0 to {MAX_SEED - 1}, got {short_echo(text)!r}."
+        raise ApiError(422, "invalid_seed", message)
     return int(text)
 
 
@@ -61,7 +66,7 @@ def cached_response(request: Request, etag: str) -> tuple[dict[str, str], Respon
 
 @router.get("/images/{seed}.png", response_class=Response, responses=_PNG)
 async def get_image(
-    model_id: str, seed: str, request: Request, generators: GeneratorsDep, renderer: RendererDep,
+    model_id: str, seed: SeedPath, request: Request, generators: GeneratorsDep, renderer: RendererDep,
     truncation: Truncation = 1.0,
 ) -> Response:
     """The image the model makes from latent seed `seed`; identical bytes on every call."""
@@ -126,8 +131,8 @@ async def _interpolation(
     return Response(data, media_type=media_type, headers=headers)
 
 
-FromSeed = Annotated[str, Query(alias="from", description="Seed of the first frame.")]
-ToSeed = Annotated[str, Query(alias="to", description="Seed of the last frame.")]
+FromSeed = Annotated[str, Query(alias="from", description="Seed of the first frame.", json_schema_extra=SEED_SCHEMA)]
+ToSeed = Annotated[str, Query(alias="to", description="Seed of the last frame.", json_schema_extra=SEED_SCHEMA)]
 Steps = Annotated[int, Query(ge=2, description="Frames, both ends included.")]
 
 

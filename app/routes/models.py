@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response
 
 from app.deps import DataDirDep, GeneratorsDep, ModelDirDep, QueueDep
 from app.errors import ApiError
-from app.schemas import ModelView
+from app.schemas import ModelView, error_responses
 from models import storage
 
 router = APIRouter(prefix="/models", tags=["models"])
@@ -42,7 +42,7 @@ def get_model(model_dir: ModelDirDep) -> dict:
     return model_view(model_dir)
 
 
-@router.delete("/{model_id}", status_code=204, response_class=Response)
+@router.delete("/{model_id}", status_code=204, response_class=Response, responses=error_responses(409))
 def delete_model(
     model_id: str, model_dir: ModelDirDep, data_dir: DataDirDep, queue: QueueDep, generators: GeneratorsDep
 ) -> Response:

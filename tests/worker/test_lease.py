@@ -90,6 +90,7 @@ def test_keeper_gives_up_when_redis_is_gone_for_a_ttl(job_id):
         keeper.stop()
 
 
+@pytest.mark.slow  # waits out most of a TTL
 def test_keeper_rides_out_an_outage_shorter_than_the_ttl(conn, job_id):
     token = lease.new_token()
     lease.acquire(conn, job_id, token, 3)

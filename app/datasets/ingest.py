@@ -15,6 +15,7 @@ import hashlib
 import io
 import time
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -177,8 +178,10 @@ class _Ingest:
                     continue
                 try:
                     yield member.filename, self._inflate(archive, member)
-                # zipfile raises NotImplementedError for a compression method it cannot read
-                except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError, ValueError, RuntimeError):
+                # zipfile raises NotImplementedError for a compression method it cannot read, zlib.error
+                # for a damaged deflate stream (found by tools/fuzz_ingest.py)
+                except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError, ValueError, RuntimeError,
+                        zlib.error):
                     yield member.filename, "corrupt_archive_entry"
 
     def _inflate(self, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:

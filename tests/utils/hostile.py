@@ -21,9 +21,13 @@ def raw_deflate_zeros(size: int) -> bytes:
 
 def forged_zip(declared: int = 4096, inflated: int = GIB, name: str = "zeros.png") -> bytes:
     """A zip whose one member declares `declared` bytes in both headers but inflates to `inflated`."""
-    data = raw_deflate_zeros(inflated)
+    return zip_with_raw_member(raw_deflate_zeros(inflated), declared, zlib.crc32(bytes(declared)), name)
+
+
+def zip_with_raw_member(data: bytes, declared: int, crc: int, name: str = "member.png") -> bytes:
+    """A zip of one deflated member whose compressed bytes are `data`, as they are, and whose local and
+    central headers declare `declared` bytes uncompressed with this CRC."""
     encoded = name.encode()
-    crc = zlib.crc32(bytes(declared))  # what the declared content would have
     local = struct.pack("<4s5H3I2H", b"PK\x03\x04", 20, 0, 8, 0, 0x21, crc, len(data), declared, len(encoded), 0)
     central = struct.pack("<4s6H3I5H2I", b"PK\x01\x02", 20, 20, 0, 8, 0, 0x21, crc, len(data), declared,
                           len(encoded), 0, 0, 0, 0, 0, 0) + encoded

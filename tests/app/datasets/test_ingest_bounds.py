@@ -10,7 +10,7 @@ from PIL import Image
 
 from app.datasets.ingest import Limits, NoImages, TooLarge, Upload, ingest
 from tests.app.factories import assert_error, distinct_pngs, leftovers, upload_zip, zip_bytes
-from tests.utils.hostile import GIB, forged_zip, png_header_only
+from tests.utils.hostile import GIB, forged_zip, png_header_only, zip_with_raw_member
 
 MB = 1024 * 1024
 LIMITS = Limits(max_images=100, max_image_pixels=4096 * 4096, max_extracted_bytes=10 * MB)
@@ -123,3 +123,11 @@ def test_rejected_list_is_capped_with_a_count_and_short_names(client):
     assert len(dataset["rejected"]) == 100 and dataset["rejected_omitted"] == 50
     assert max(len(item["file"]) for item in dataset["rejected"]) <= 203
     assert len(client.get("/v1/datasets").content) < 50_000
+
+
+def test_damaged_deflate_stream_is_a_rejected_member_not_a_crash():
+    """Found by tools/fuzz_ingest.py: zlib.error ("invalid distance too far back") escaped the ingest (a 500)."""
+    good = distinct_pngs(1)[0]
+    damaged = zip_with_raw_member(b"\x04\x00\xfe\xff" + bytes(64), 1000, 0, "damaged.png")  # a far-back distance
+    saved, rejected, _ = run({"damaged.zip": damaged, "good.png": good})
+    assert saved == 1 and rejected == [{"file": "damaged.png", "reason": "corrupt_archive_entry"}]

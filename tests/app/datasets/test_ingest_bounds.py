@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import time
 import tracemalloc
+import zlib
 
 import pytest
 from PIL import Image
@@ -131,3 +132,10 @@ def test_damaged_deflate_stream_is_a_rejected_member_not_a_crash():
     damaged = zip_with_raw_member(b"\x04\x00\xfe\xff" + bytes(64), 1000, 0, "damaged.png")  # a far-back distance
     saved, rejected, _ = run({"damaged.zip": damaged, "good.png": good})
     assert saved == 1 and rejected == [{"file": "damaged.png", "reason": "corrupt_archive_entry"}]
+
+
+def test_member_without_a_name_is_skipped_not_a_crash():
+    """Found by tools/fuzz_ingest.py: an empty member name made zipfile raise IndexError (a 500)."""
+    nameless = zip_with_raw_member(zlib.compress(b"x", wbits=-15), 1, zlib.crc32(b"x"), "")
+    with pytest.raises(NoImages):
+        run({"nameless.zip": nameless})

@@ -40,7 +40,7 @@ class ApiError(Exception):
 
 
 def not_found(kind: str, item_id: str) -> ApiError:
-    return ApiError(404, f"{kind}_not_found", f"No {kind} with id {item_id!r}.")
+    return ApiError(404, f"{kind}_not_found", f"No {kind} with id {short_echo(item_id)!r}.")
 
 
 def error_response(

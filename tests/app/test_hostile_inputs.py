@@ -138,6 +138,7 @@ CORPUS = {
     "model-id-traversal": Hostile(_get("/v1/models/..%2Fpretrained"), 404, "not_found"),
     "dataset-id-dots": Hostile(_get("/v1/datasets/.."), 404, "not_found"),
     "model-id-dotfile": Hostile(_get("/v1/models/.hidden"), 404, "model_not_found"),
+    "job-id-10KB": Hostile(_get("/v1/jobs/" + "j" * 10_000), 404, "job_not_found"),
     "seed-2^32": Hostile(_get("/v1/models/emoji64-gan/images/4294967296.png"), 422, "invalid_seed"),
     "seed-10KB": Hostile(_get("/v1/models/emoji64-gan/images/" + "9" * 10_000 + ".png"), 422, "invalid_seed"),
     "grid-count-10^9": Hostile(_get("/v1/models/emoji64-gan/grid.png", count=10**9), 422, "too_many_images"),

@@ -119,14 +119,17 @@ def resolve(url: str, allowed_hosts: Iterable[str], resolver: Resolver = socket.
 
 
 def post(url: str, body: bytes, headers: dict[str, str], *, timeout_s: float, allowed_hosts: Iterable[str],
-         resolver: Resolver = socket.getaddrinfo) -> None:
-    """POST `body` to `url`; returns on a 2xx answer, raises DeliveryFailed otherwise (3xx included)."""
+         resolver: Resolver = socket.getaddrinfo, tls: ssl.SSLContext | None = None) -> None:
+    """POST `body` to `url`; returns on a 2xx answer, raises DeliveryFailed otherwise (3xx included).
+
+    `tls`: the context HTTPS certificates are checked with (default: the system's trusted CAs).
+    """
     destination = resolve(url, allowed_hosts, resolver)
     headers = dict(headers)
     userinfo = _userinfo(url)
     if userinfo:
         headers["Authorization"] = "Basic " + base64.b64encode(userinfo.encode()).decode()
-    connection = _connection(destination, timeout_s)
+    connection = _connection(destination, timeout_s, tls)
     try:
         connection.request("POST", destination.target, body=body, headers=headers)
         response = connection.getresponse()
@@ -141,10 +144,10 @@ def post(url: str, body: bytes, headers: dict[str, str], *, timeout_s: float, al
         raise DeliveryFailed(f"delivery failed: HTTP {status}")
 
 
-def _connection(destination: Destination, timeout_s: float) -> http.client.HTTPConnection:
+def _connection(destination: Destination, timeout_s: float, tls: ssl.SSLContext | None) -> http.client.HTTPConnection:
     if destination.scheme == "https":
         return _PinnedHTTPSConnection(destination.address, destination.host, destination.port, timeout=timeout_s,
-                                      context=ssl.create_default_context())
+                                      context=tls or ssl.create_default_context())
     return _PinnedHTTPConnection(destination.address, destination.host, destination.port, timeout=timeout_s)
 
 

@@ -3,8 +3,10 @@ redirects, no socket detail in what the job's owner sees."""
 from __future__ import annotations
 
 import socket
+import ssl
 
 import pytest
+import trustme
 
 from jobs import webhook_http
 from jobs.webhook_http import CONNECTION_ERROR, DeliveryFailed
@@ -112,3 +114,22 @@ def test_credentials_in_the_url_become_basic_auth():
     with WebhookReceiver() as receiver:
         send(receiver.url.replace("http://", "http://user:p%40ss@"), allowed=["127.0.0.1"])
     assert receiver.requests[0]["headers"]["Authorization"] == "Basic dXNlcjpwQHNz"
+
+
+def test_https_checks_the_certificate_and_sends_sni_for_the_host_name_not_the_address():
+    ca = trustme.CA()
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("hooks.test").configure_cert(server_tls)
+    client_tls = ssl.create_default_context()
+    ca.configure_trust(client_tls)
+    with WebhookReceiver(tls=server_tls) as receiver:
+        port = receiver.server.server_address[1]
+        url = f"https://hooks.test:{port}/hook"
+        webhook_http.post(url, b"{}", {}, timeout_s=5, allowed_hosts=["hooks.test"],
+                          resolver=fixed_resolver("127.0.0.1"), tls=client_tls)
+        with pytest.raises(DeliveryFailed) as caught:  # the certificate is for hooks.test, not for other.test
+            webhook_http.post(f"https://other.test:{port}/hook", b"{}", {}, timeout_s=5, allowed_hosts=["other.test"],
+                              resolver=fixed_resolver("127.0.0.1"), tls=client_tls)
+    assert len(receiver.requests) == 1 and receiver.requests[0]["headers"]["Host"] == f"hooks.test:{port}"
+    assert receiver.server_names == ["hooks.test", "other.test"]
+    assert str(caught.value) == CONNECTION_ERROR

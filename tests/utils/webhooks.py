@@ -23,7 +23,7 @@ class WebhookReceiver:
     """Records every POST (headers, body); answers the status codes in `statuses` in turn, then 200
     (with `Location: redirect_to` when given)."""
 
-    def __init__(self, statuses: list[int] | None = None, redirect_to: str | None = None):
+    def __init__(self, statuses: list[int] | None = None, redirect_to: str | None = None, tls=None):
         self.requests: list[dict] = []
         self.statuses = list(statuses or [])
         self.redirect_to = redirect_to
@@ -45,6 +45,11 @@ class WebhookReceiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.server_names: list[str | None] = []  # TLS SNI of each handshake, with `tls` (an ssl.SSLContext)
+        if tls is not None:
+            tls.sni_callback = lambda sock, name, context: self.server_names.append(name)
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+            self.url = self.url.replace("http://", "https://")
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self) -> "WebhookReceiver":

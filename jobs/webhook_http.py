@@ -7,7 +7,8 @@ inside the deployment, so the sender:
   WEBHOOK_ALLOWED_HOSTS;
 - connects to the very address it checked (a second DNS answer cannot rebind it), while the Host
   header and TLS (SNI and certificate check) still use the URL's host name;
-- never follows a redirect (a 3xx is a failed delivery, like any other non-2xx);
+- never follows a redirect (a 3xx is a failed delivery, like any other non-2xx); credentials in the URL
+  (https://user:secret@host/...) are sent as HTTP Basic auth, never as part of the request line;
 - reports failures without socket detail: "delivery failed: HTTP 500" or "delivery failed: connection
   error" (refused, unreachable, timed out, unknown host and forbidden address alike), so the job's
   events are no port scanner. The detail goes to the server log only.

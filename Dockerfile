@@ -3,7 +3,9 @@
 #                                                                         embedded Redis in /data/redis)
 #   command: python -m worker                                            (a worker, with REDIS_URL set)
 #   command: uvicorn app.main:create_app --factory --host 0.0.0.0        (the API, with REDIS_URL set)
-# See docker-compose.yml for the split setup.
+# See docker-compose.yml for the split setup. HOST is 0.0.0.0 here, so the API needs an API key before it
+# starts (README, "Security"); all in one, make it on the same volume first:
+#   docker run --rm -v transfergen:/data IMAGE python -m jobs.keys create --name admin --role admin
 FROM python:3.11-slim
 
 # GPU build by default: CUDA and cuDNN come as pip wheels; the host needs only the NVIDIA driver and

@@ -3,10 +3,11 @@
 FastAPI's per-request work (~150 us: routing through the included routers, dependencies, parameter
 validation) is most of what a cached image costs, and CPU the generator could use for an uncached one.
 This ASGI layer answers `GET /v1/models/{id}/images/{seed}.png[?truncation=psi]` itself when the model
-is loaded and needs no look at its files: a 304 when the client's ETag matches, else the PNG from the
-byte cache or the micro-batcher, through the same Renderer as the route. Anything else (a model not
-loaded, any odd spelling of the path or query, an error) goes on to the route in app.routes.images,
-which defines the behaviour and its errors; this answers with the same bytes and headers.
+is loaded and needs no look at its files, for a principal that may read it (app.security): a 304
+when the client's ETag matches, else the PNG from the byte cache or the micro-batcher, through the same
+Renderer as the route. Anything else (a model not loaded, any odd spelling of the path or query, an
+error) goes on to the route in app.routes.images, which defines the behaviour and its errors; this
+answers with the same bytes and headers.
 """
 from __future__ import annotations
 
@@ -55,11 +56,16 @@ class ImageFastPath:
         model = generators.peek(model_id) if generators is not None else None
         if model is None:
             return None
+        principal = scope.get("state", {}).get("principal")  # app.security.authentication put it there
+        if principal is None or not state.model_owners.can_read(principal, model_id):
+            return None  # the route answers 404 (or 401)
         seed = int(seed_text)
         etag = image_etag(model.fingerprint, seed, truncation)
         headers = [(b"etag", etag.encode()), (b"cache-control", CACHE_FOREVER.encode())]
         if etag_matches(_header(scope, b"if-none-match"), etag):
             return 304, headers, b""
+        if principal.limited and not state.renderer.has_image(model, seed, truncation):
+            return None  # the route counts it against the key's image rate limit
         try:
             png = await state.renderer.image_png(model, seed, truncation)
         except Exception:  # the route tries again and answers the error in the API's shape

@@ -18,6 +18,8 @@ from app.generation import GeneratorCache
 from app.metrics import Metrics, MetricsMiddleware
 from app.rendering import Renderer
 from app.routes import api_router
+from app.security.authentication import AuthenticationMiddleware
+from app.security.setup import start_security
 from app.settings import Settings
 from jobs.connection import connect
 from jobs.queue import JobQueue
@@ -32,6 +34,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     storage.remove_stale_staging(settings.data_dir, settings.stale_staging_s)
     connection = connect(settings)  # here, not at import: importing the app touches no Redis
     app.state.queue = JobQueue(connection, settings)
+    try:
+        start_security(app.state, connection, settings)  # keys, links, rate limits; refuses an open anonymous bind
+    except BaseException:
+        connection.close()
+        raise
     metrics: Metrics = app.state.metrics
     app.state.generators = GeneratorCache(
         settings.data_dir, settings.generator_cache_size, settings.generator_memory_bytes,
@@ -59,9 +66,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.metrics = metrics = Metrics()
     metrics.watch_jobs(lambda: getattr(app.state, "queue", None))  # the queue exists once the lifespan runs
-    # The last added runs first: metrics -> CORS -> image fast path -> body limit -> the routes.
+    # The last added runs first: metrics -> CORS -> authentication -> image fast path -> body limit -> the routes.
     app.add_middleware(BodyLimit, max_bytes=settings.max_json_bytes)
     app.add_middleware(ImageFastPath)
+    app.add_middleware(AuthenticationMiddleware)
     app.add_middleware(JsonErrorCORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"])
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     install_error_handlers(app)

@@ -50,8 +50,15 @@ class Renderer:
             self._count("joined")
         return await asyncio.shield(future)
 
+    def has_image(self, model: LoadedModel, seed: int, truncation: float) -> bool:
+        """In the byte cache: serving it costs no generator work (what the image rate limit spares)."""
+        return self.cache.get(_image_key(model, seed, truncation)) is not None
+
+    def has(self, key: Hashable) -> bool:
+        return self.cache.get(key) is not None
+
     async def grid_png(self, model: LoadedModel, seeds: list[int], columns: int, truncation: float) -> bytes:
-        key = ("grid", model.fingerprint, tuple(seeds), columns, truncation)
+        key = grid_key(model, seeds, columns, truncation)
 
         async def produce() -> bytes:
             images = await pixels(model, [Row(seed=seed, truncation=truncation) for seed in seeds])
@@ -63,7 +70,7 @@ class Renderer:
         self, model: LoadedModel, from_seed: int, to_seed: int, steps: int, truncation: float, gif_ms: int | None
     ) -> bytes:
         """A strip PNG (gif_ms None) or a GIF of `steps` frames `gif_ms` apart."""
-        key = ("interpolation", model.fingerprint, from_seed, to_seed, steps, truncation, gif_ms)
+        key = interpolation_key(model, from_seed, to_seed, steps, truncation, gif_ms)
 
         async def produce() -> bytes:
             latents = model.generator.interpolation_latents(from_seed, to_seed, steps)
@@ -102,6 +109,15 @@ class Renderer:
 
 def _image_key(model: LoadedModel, seed: int, truncation: float) -> tuple:
     return ("image", model.fingerprint, seed, truncation)
+
+
+def grid_key(model: LoadedModel, seeds: list[int], columns: int, truncation: float) -> tuple:
+    return ("grid", model.fingerprint, tuple(seeds), columns, truncation)
+
+
+def interpolation_key(model: LoadedModel, from_seed: int, to_seed: int, steps: int, truncation: float,
+                      gif_ms: int | None) -> tuple:
+    return ("interpolation", model.fingerprint, from_seed, to_seed, steps, truncation, gif_ms)
 
 
 async def pixels(model: LoadedModel, rows: list[Row]) -> np.ndarray:

@@ -16,6 +16,8 @@ from models.latents import Seed
 class DatasetView(DatasetSummary):
     """The dataset JSON: dataset.json without its file lists (its fields are defined in models.datasets)."""
 
+    owner: str | None = None  # id of the API key that uploaded it (jobs.ownership)
+
 
 class ModelView(BaseModel):
     id: str
@@ -30,6 +32,7 @@ class ModelView(BaseModel):
     metrics: dict[str, Any]
     card: dict[str, Any]
     deletable: bool  # False for the shipped base models
+    owner: str | None = None  # id of the API key whose job made it; None for shipped bases
 
 
 class Health(BaseModel):
@@ -57,11 +60,14 @@ class ErrorBody(BaseModel):
 
 _ERROR_DESCRIPTIONS = {
     400: "The body cannot be parsed",
+    401: "No valid API key (when the server has keys)",
+    403: "The key may not do this (an admin key is needed)",
     404: "Not found (an unknown id or route)",
     409: "Conflicts with the current state (in use, protected)",
     413: "The body, upload or request is larger than a limit",
     415: "Unsupported media type",
     422: "Not valid (the details say which field and why)",
+    429: "Over a rate limit or quota of this key (see Retry-After)",
     503: "Redis is not reachable",
 }
 
@@ -71,4 +77,4 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"model": ErrorBody, "description": _ERROR_DESCRIPTIONS[code]} for code in codes}
 
 
-COMMON_ERRORS = error_responses(400, 404, 413, 422, 503)  # possible on every route of the API
+COMMON_ERRORS = error_responses(400, 401, 404, 413, 422, 503)  # possible on every route of the API

@@ -39,7 +39,8 @@ def main() -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda signum, frame: stop.set())
 
-    env = dict(os.environ, DATA_DIR=str(settings.data_dir.resolve()))
+    # HOST too: the API refuses to start without API keys on a non-loopback HOST (app.security.loopback).
+    env = dict(os.environ, DATA_DIR=str(settings.data_dir.resolve()), HOST=settings.host)
     redis_server = None
     children: dict[str, subprocess.Popen] = {}
     try:

@@ -8,13 +8,15 @@ from pydantic import Field, field_validator
 from pydantic_settings import NoDecode
 
 from app.datasets.options import Resolution
+from app.security.settings import SecuritySettings
 from jobs.settings import QueueSettings
 
 MB = 1024 * 1024
 
 
-class Settings(QueueSettings):
-    """Everything the API process reads from the environment (names are the upper-cased fields)."""
+class Settings(QueueSettings, SecuritySettings):
+    """Everything the API process reads from the environment (names are the upper-cased fields);
+    keys, quotas and rate limits are in app.security.settings."""
 
     # CORS_ORIGINS: "https://a.example,https://b.example" or a JSON list; empty: no CORS headers.
     cors_origins: Annotated[list[str], NoDecode] = []

@@ -22,7 +22,7 @@ from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from jobs import webhooks
+from jobs import ownership, webhooks
 from jobs.events import EventType, JobEvent
 from jobs.record import JobRecord, Webhook
 from jobs.settings import QueueSettings
@@ -55,16 +55,20 @@ class JobQueue:
         self.store = JobStore(Path(settings.data_dir))
         self.queue = Queue(settings.queue_name, connection=conn, serializer=SERIALIZER)
 
-    def enqueue(self, config: TrainConfig, *, webhook_url: str | None = None, webhook_progress: bool = False) -> JobView:
+    def enqueue(self, config: TrainConfig, *, webhook_url: str | None = None, webhook_progress: bool = False,
+                owner: str | None = None) -> JobView:
         record = self.store.create(JobRecord(
             id=uuid.uuid4().hex,
             queue=self.settings.queue_name,
             config=config.model_dump(mode="json"),
             webhook=Webhook(url=webhook_url, progress=webhook_progress) if webhook_url else None,
+            owner=owner,
         ), message=f"queued: {describe(config)}")
         try:
+            if owner is not None:  # the run folder becomes the model's: it inherits the owner (jobs.ownership)
+                ownership.write_owner(self.store.run_dir(record.id), owner)
             self.submit(record.id, record.config)
-        except redis.RedisError:
+        except (redis.RedisError, OSError):
             self.store.remove(record.id)  # the client gets a 503 and no half-made job
             raise
         return self._view(record)

@@ -35,6 +35,7 @@ class JobRecord(BaseModel):
     status: JobStatus = JobStatus.QUEUED  # changed only through `move_to`
     config: dict[str, Any]  # the TrainConfig as queued (JSON); the worker that runs it validates it
     webhook: Webhook | None = None
+    owner: str | None = None  # id of the API key that queued it (jobs.ownership); None: made before owners
     progress: JobProgress | None = None
     model_id: str | None = None  # chosen when it first starts, so a resumed run publishes to the same id
     error: str | None = None  # why it failed, in words a user can act on

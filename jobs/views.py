@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from jobs.record import JobProgress, JobRecord
+from jobs.redaction import redact_url
 from jobs.status import JobStatus
 
 
@@ -20,7 +21,8 @@ class JobView(BaseModel):
     cancel_requested: bool = False  # a running job is stopping after a cancel
     resuming: bool = False  # running, but its worker was lost: waiting on the queue to resume
     attempts: int = 0  # times a worker started or resumed it
-    webhook_url: str | None = None
+    webhook_url: str | None = None  # without credentials (jobs.redaction)
+    owner: str | None = None  # id of the API key that queued it
     created_at: str | None = None
     started_at: str | None = None
     updated_at: str | None = None
@@ -41,7 +43,8 @@ def job_view(record: JobRecord, *, queue_position: int | None = None) -> JobView
         cancel_requested=record.cancel_requested and status.is_active,  # "canceling…"
         resuming=record.pending_resume and status == JobStatus.RUNNING,  # lost, waiting for a worker
         attempts=record.attempt,
-        webhook_url=record.webhook.url if record.webhook else None,
+        webhook_url=redact_url(record.webhook.url) if record.webhook else None,
+        owner=record.owner,
         created_at=record.created_at,
         started_at=record.started_at,
         updated_at=record.updated_at,

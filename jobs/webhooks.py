@@ -34,6 +34,7 @@ import redis
 from jobs import webhook_http
 from jobs.events import EventType
 from jobs.record import JobRecord
+from jobs.redaction import redact_url
 from jobs.settings import QueueSettings
 from jobs.store import JobStore
 from jobs.views import job_view
@@ -196,7 +197,8 @@ class WebhookDispatcher:
         return None
 
     def _record_give_up(self, entry: dict, error: str) -> None:
-        message = f"webhook {entry['event']} not delivered after {entry['attempts']} attempts (last: {error})"
+        message = (f"webhook {entry['event']} to {redact_url(entry['url'])} not delivered after "
+                   f"{entry['attempts']} attempts (last: {error})")
         log.warning("job %s: %s", entry["job_id"], message)
         try:
             with self.store.transaction(entry["job_id"]) as txn:

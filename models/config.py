@@ -8,7 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from models.ids import ID_PATTERN
 from models.latents import Seed
 
-Architecture = Literal["lite", "dcgan"]
+Architecture = Literal["fast", "lite", "dcgan"]
+Precision = Literal["auto", "float32", "bfloat16"]
 Family = Literal["gan", "vae"]
 Method = Literal["full", "freeze_d", "freeze_encoder"]
 Augment = Literal["none", "diffaugment", "ada"]
@@ -25,6 +26,9 @@ class TrainConfig(BaseModel):
 
     dataset_id: str = Field(pattern=ID_PATTERN)
     base_model_id: str | None = Field(None, pattern=ID_PATTERN)  # None: train from scratch
+    # "auto": every option left unset follows the best measured recipe for the dataset's size and the
+    # base model (models/presets.py); "none": plain defaults.
+    preset: Literal["auto", "none"] = "auto"
     steps: int = Field(1000, ge=1, le=1_000_000)
     batch_size: int = Field(32, ge=1, le=512)
     learning_rate: float = Field(2e-4, gt=0, le=0.1)  # for both G and D
@@ -46,6 +50,10 @@ class TrainConfig(BaseModel):
     # Deep transfer: "projected" = D reads frozen pretrained EfficientNet-Lite0 features (models/gan/projected.py);
     # usable from scratch or on top of a base generator.
     discriminator: Literal["standard", "projected"] = "standard"
+    projected_resolution: int = Field(128, ge=32, le=256)  # the projected D's feature network input size
+    # bfloat16 compute (float32 weights) where the hardware runs it fast; "auto" decides per machine
+    # (models/precision.py). Saved networks are float32 either way.
+    precision: Precision = "auto"
     vae_beta: float = Field(1.0, gt=0, le=100)  # VAE: weight of the KL term
     # Reporting and checkpoints.
     preview_every: int = Field(200, ge=1)
@@ -60,6 +68,12 @@ class TrainConfig(BaseModel):
     def _check_freeze(self) -> "TrainConfig":
         if self.method == "freeze_d" and self.discriminator == "projected":
             raise ValueError("method 'freeze_d' does not apply to the projected discriminator: its feature network is always frozen")
+        if self.discriminator == "projected" and self.r1_gamma > 0:
+            # The feature network's resize has no second derivative in TensorFlow, and Projected GAN
+            # trains without R1 anyway: unset means off, an explicit value is a mistake to report.
+            if "r1_gamma" in self.model_fields_set:
+                raise ValueError("r1_gamma does not apply to the projected discriminator (it trains without R1): leave it unset or 0")
+            self.r1_gamma = 0.0
         if self.method != "full" and self.base_model_id is None:
             raise ValueError(f"method '{self.method}' needs a base_model_id: it freezes pretrained layers")
         return self

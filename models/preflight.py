@@ -16,10 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from models import datasets, storage
 from models.config import FROM_SCRATCH_ONLY, TrainConfig
 from models.datasets import DatasetMeta
 from models.errors import TrainingError
+from models.presets import apply_preset
 
 MIN_TRAIN_IMAGES = 2
 FAMILY_METHODS = {"gan": ("full", "freeze_d"), "vae": ("full", "freeze_encoder")}  # what each family can freeze
@@ -77,6 +80,13 @@ def preflight(config: TrainConfig, data_dir: Path) -> TrainConfig:
     if found is None:
         raise PreflightError("unknown_dataset", f"Dataset {config.dataset_id!r} does not exist (was it deleted?).")
     base = read_base(data_dir, config.base_model_id) if config.base_model_id is not None else None
+    # preset "auto": options the request leaves unset follow the recipe for this dataset and base.
+    try:
+        config = apply_preset(config, found[1].num_train, base.card if base is not None else None)
+    except ValidationError as e:  # an option the request set does not go with what the recipe chose
+        reasons = "; ".join(error["msg"] for error in e.errors())
+        raise PreflightError("not_applicable", f"{reasons} (set the conflicting option explicitly, "
+                                               "or send preset='none').") from e
     check(config, found[1], base)
     return inherit(config, base)
 

@@ -27,6 +27,7 @@ from models import datasets, storage
 from models.config import TrainConfig
 from models.errors import TrainingAborted
 
+SECOND_FEATURE_NETWORK = Path(__file__).resolve().parent / "metrics" / "weights" / "efficientnet_lite2_features.keras"
 SHIPPED_FILES = [storage.CONFIG_FILE, storage.MODEL_CARD, storage.GENERATOR_EMA_FILE, storage.SAMPLES_FILE,
                  storage.METRICS_FILE]
 
@@ -120,6 +121,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--learning-rate", type=float, default=2e-4)
     parser.add_argument("--r1-gamma", type=float, default=0.1)
+    parser.add_argument("--discriminator", default="standard", choices=["standard", "projected"])
+    parser.add_argument("--projected-resolution", type=int, default=128)
+    parser.add_argument("--precision", default="auto", choices=["auto", "float32", "bfloat16"])
+    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--licence", default="see ATTRIBUTION.md")
     parser.add_argument("--feature-network", default=None, help="KID network (default: the shipped EffLite0)")
     parser.add_argument("--kid-images", type=int, default=1000, help="real and generated images for KID; 0: skip")
@@ -138,6 +143,8 @@ def train_stage(args: argparse.Namespace, dataset_id: str) -> tuple[dict, Path]:
         dataset_id=dataset_id, base_model_id=start_id, steps=args.steps, batch_size=args.batch_size,
         learning_rate=args.learning_rate, family=args.family, architecture=args.architecture,
         base_channels=args.base_channels, augment="diffaugment", r1_gamma=args.r1_gamma,
+        discriminator=args.discriminator, projected_resolution=args.projected_resolution,
+        precision=args.precision, seed=args.seed, preset="none",  # a base's recipe is spelled out in full
         preview_every=250, checkpoint_every=250,
     )
     run_dir = args.work / "run"
@@ -166,6 +173,11 @@ def record_kid(card: dict, folder: Path, args: argparse.Namespace, dataset_id: s
     card["metrics"]["kid_vs_source"] = kid_against_source(
         folder, args.work, dataset_id, args.feature_network or DEFAULT_FEATURE_NETWORK, args.kid_images)
     print(f"KID vs source: {card['metrics']['kid_vs_source']}", flush=True)
+    if args.feature_network is None and SECOND_FEATURE_NETWORK.is_file():
+        # A projected D reads EffLite0 features, which flatters KID-EffLite0: a second network checks it.
+        card["metrics"]["kid_vs_source_second_network"] = kid_against_source(
+            folder, args.work, dataset_id, SECOND_FEATURE_NETWORK, args.kid_images)
+        print(f"KID vs source (second network): {card['metrics']['kid_vs_source_second_network']}", flush=True)
 
 
 def main() -> None:

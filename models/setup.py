@@ -15,11 +15,14 @@ from models.errors import TrainingError
 from models.gan.diffaugment import DiffAugment
 from models.gan.model import GAN
 from models.gan.networks import build_discriminator, build_generator, discriminator_blocks
-from models.gan.projected import build_projected_discriminator
+from models.gan.projected import build_projected_discriminator, is_projected
 from models.loading import load_network
 from models.preflight import BaseModelInfo, read_base
+from models.precision import resolve as resolve_precision
+from models.precision import with_policy
 from models.vae.model import VAE
 from models.vae.networks import build_encoder
+
 
 def _copy_of(model: keras.Model) -> keras.Model:
     clone = keras.models.clone_model(model)
@@ -39,6 +42,8 @@ def freeze_discriminator_blocks(discriminator: keras.Model, count: int) -> None:
 
 def _build_gan(config, networks) -> GAN:
     generator, ema_generator, discriminator = networks
+    policy = resolve_precision(config.precision)  # G and D train in it; the EMA generator stays float32
+    generator, discriminator = with_policy(generator, policy), with_policy(discriminator, policy)
     if config.method == "freeze_d":
         freeze_discriminator_blocks(discriminator, config.freeze_d_layers)
     augmenter = DiffAugment(seed=config.seed) if config.augment != "none" else None
@@ -49,6 +54,7 @@ def _build_gan(config, networks) -> GAN:
         ema_half_life_images=config.ema_half_life_images, use_ema=config.ema, r1_gamma=config.r1_gamma,
         ada_target=config.ada_target if config.augment == "ada" else None,
         ada_speed_images=config.ada_speed_images, seed=config.seed,
+        loss="hinge" if is_projected(discriminator) else "logistic",  # Projected GAN's loss for its patch logits
     )
     gan.compile(
         g_optimizer=keras.optimizers.Adam(config.learning_rate, beta_1=0.5, beta_2=0.99),  # beta_1 0.5: GAN practice
@@ -71,7 +77,7 @@ def _base_partner(config, base: BaseModelInfo, resolution):
     """The base's discriminator (or encoder); a fresh projected D when the run asks for one the base lacks
     (models.preflight refuses a standard D on a base whose D is projected)."""
     if base.family == "gan" and config.discriminator == "projected" and base.card.get("discriminator") != "projected":
-        return build_projected_discriminator(resolution)  # deep transfer on top of the base generator
+        return build_projected_discriminator(resolution, config.projected_resolution)  # deep transfer on a base G
     return load_network(base.folder / storage.FAMILY_FILES[base.family])
 
 
@@ -91,7 +97,8 @@ def build_training_model(config: TrainConfig, data_dir: Path, resolution: int):
         generator = build_generator("lite" if family == "vae" else config.architecture, resolution,
                                     config.latent_dim, config.base_channels)
         third = (build_encoder(resolution, config.latent_dim, config.base_channels) if family == "vae" else
-                 build_projected_discriminator(resolution) if config.discriminator == "projected" else
+                 build_projected_discriminator(resolution, config.projected_resolution)
+                 if config.discriminator == "projected" else
                  build_discriminator(config.architecture, resolution, config.base_channels, config.d_spectral_norm))
         networks = (generator, _copy_of(generator), third)
     build = _build_vae if family == "vae" else _build_gan

@@ -44,7 +44,7 @@ def train(
     config.eval_every steps and at the end (only when eval_every is set); None skips validation.
     evaluator: instead of feature_network, any callable (EMA generator network) -> {"kid_mean", ...}.
     """
-    started = time.monotonic()
+    started, cpu_started = time.monotonic(), time.process_time()
     # Refuses what cannot train (in the API's words); a fine-tune's config gets what it inherits.
     config = preflight(config, data_dir)
     run_dir = Path(run_dir)
@@ -68,6 +68,7 @@ def train(
     hooks.report()
     wall_seconds = time.monotonic() - started
     card = _model_card(config, model_id, job_id, dataset_meta, base_card, hooks, wall_seconds, card_extra)
+    card["card"]["cpu_seconds"] = round(time.process_time() - cpu_started, 1)  # all threads of this process
     if served_metrics is not None:
         card["metrics"].update(served_metrics, served_step=served_metrics["step"], final=hooks.latest_metrics)
         if config.discriminator == "projected" and served_metrics.get("feature_network") == "EffLite0":
@@ -115,6 +116,8 @@ def _model_card(config, model_id, job_id, dataset_meta, base_card, hooks, wall_s
         "resolution": dataset_meta.resolution,
         "latent_dim": base_card["latent_dim"] if from_base else config.latent_dim,
         "discriminator": config.discriminator if family == "gan" else None,
+        **({"projected_resolution": config.projected_resolution}
+           if family == "gan" and config.discriminator == "projected" else {}),
         "parent_id": config.base_model_id,
         "dataset_id": config.dataset_id,
         "job_id": job_id,

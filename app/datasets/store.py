@@ -10,17 +10,20 @@ from PIL import Image
 from app.datasets.ingest import Limits, Upload, ingest
 from app.datasets.options import DatasetOptions
 from app.datasets.split import split_indices
+from jobs.ownership import write_owner
 from models import datasets, storage
 from models.datasets import DatasetMeta, DatasetSummary, SplitOptions
 
 
-def public_view(meta: DatasetMeta) -> dict:
-    """dataset.json without the file lists."""
-    return meta.model_dump(include=set(DatasetSummary.model_fields))
+def public_view(meta: DatasetMeta, owner: str | None = None) -> dict:
+    """dataset.json without the file lists, and its owner."""
+    return {**meta.model_dump(include=set(DatasetSummary.model_fields)), "owner": owner}
 
 
-def create_dataset(data_dir: Path, uploads: list[Upload], options: DatasetOptions, limits: Limits) -> DatasetMeta:
-    """Process the uploads into a new dataset; on any failure nothing is left in DATA_DIR."""
+def create_dataset(data_dir: Path, uploads: list[Upload], options: DatasetOptions, limits: Limits,
+                   owner: str | None = None) -> DatasetMeta:
+    """Process the uploads into a new dataset owned by `owner` (jobs.ownership); on any failure nothing is
+    left in DATA_DIR."""
     staged = storage.staging_dir(data_dir)
     try:
         pending = staged / "pending"
@@ -42,6 +45,8 @@ def create_dataset(data_dir: Path, uploads: list[Upload], options: DatasetOption
         ).model_copy(update={"rejected_omitted": report.rejected_omitted})
         pending.rmdir()
         datasets.write_meta(staged, meta)
+        if owner is not None:
+            write_owner(staged, owner)
         storage.publish_dir(staged, storage.datasets_root(data_dir) / meta.id)
         return meta
     except BaseException:

@@ -1,7 +1,8 @@
 """HTTP routes, one module per resource, assembled into one router."""
 from fastapi import APIRouter
 
-from app.routes import datasets, health, images, job_metrics, jobs, metrics, model_samples, models
+from app.routes import (datasets, health, images, job_metrics, jobs, keys, metrics, model_samples, models,
+                        share_links)
 from app.schemas import COMMON_ERRORS
 
 api_router = APIRouter(responses=COMMON_ERRORS)  # in the OpenAPI spec, instead of FastAPI's own 422 shape
@@ -13,3 +14,5 @@ api_router.include_router(models.router, prefix="/v1")
 api_router.include_router(model_samples.router, prefix="/v1")
 api_router.include_router(jobs.router, prefix="/v1")
 api_router.include_router(job_metrics.router, prefix="/v1")
+api_router.include_router(share_links.router, prefix="/v1")
+api_router.include_router(keys.router, prefix="/v1")

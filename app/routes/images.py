@@ -11,20 +11,25 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from app.deps import GeneratorsDep, RendererDep, SettingsDep
+from app.deps import GeneratorsDep, ReadableModelDep, RendererDep, SettingsDep
 from app.errors import ApiError, not_found, short_echo
 from app.etags import composite_etag, etag_matches, image_etag
 from app.generation import GeneratorCache, LoadedModel
-from app.rendering import Renderer
-from app.schemas import ImageBatchRequest
+from app.rendering import Renderer, grid_key, interpolation_key
+from app.schemas import ImageBatchRequest, error_responses
+from app.security.access import PrincipalDep
+from app.security.principal import Principal
+from app.security.rate_limits import Action
 from app.settings import Settings
 from models.errors import ModelNotFoundError
 from models.latents import MAX_SEED
 
-router = APIRouter(prefix="/models/{model_id}", tags=["images"])
+router = APIRouter(prefix="/models/{model_id}", tags=["images"], responses=error_responses(429))  # uncached images
 
 SEED_RE = re.compile(rf"[0-9]{{1,{len(str(MAX_SEED - 1))}}}")  # digits of a seed; parse_seed checks the bound
-CACHE_FOREVER = "public, max-age=31536000, immutable"  # a URL's bytes change only with the model's weights
+# A URL's bytes change only with the model's weights. private: sent to one key (or link), so shared
+# caches must not hand it to others.
+CACHE_FOREVER = "private, max-age=31536000, immutable"
 _PNG = {200: {"content": {"image/png": {}}}, 304: {"description": "Not modified"}}
 
 # Seeds in paths and queries are parsed by parse_seed (for its error message) but documented as what they are.
@@ -56,6 +61,11 @@ async def get_model(generators: GeneratorCache, model_id: str) -> LoadedModel:
         raise not_found("model", model_id) from exc
 
 
+def charge_images(request: Request, principal: Principal, count: int) -> None:
+    """Count images the generator must make against the key's RATE_LIMIT_IMAGES (cached ones are free)."""
+    request.app.state.rate_limits.hit(principal, Action.IMAGE, count)
+
+
 def cached_response(request: Request, etag: str) -> tuple[dict[str, str], Response | None]:
     """Headers for a cacheable image, and the 304 to send instead when the client has it."""
     headers = {"ETag": etag, "Cache-Control": CACHE_FOREVER}
@@ -66,8 +76,8 @@ def cached_response(request: Request, etag: str) -> tuple[dict[str, str], Respon
 
 @router.get("/images/{seed}.png", response_class=Response, responses=_PNG)
 async def get_image(
-    model_id: str, seed: SeedPath, request: Request, generators: GeneratorsDep, renderer: RendererDep,
-    truncation: Truncation = 1.0,
+    model_id: ReadableModelDep, seed: SeedPath, request: Request, generators: GeneratorsDep, renderer: RendererDep,
+    principal: PrincipalDep, truncation: Truncation = 1.0,
 ) -> Response:
     """The image the model makes from latent seed `seed`; identical bytes on every call."""
     seed_value = parse_seed(seed)
@@ -75,13 +85,16 @@ async def get_image(
     headers, not_modified = cached_response(request, image_etag(model.fingerprint, seed_value, truncation))
     if not_modified is not None:
         return not_modified
+    if not renderer.has_image(model, seed_value, truncation):
+        charge_images(request, principal, 1)
     png = await renderer.image_png(model, seed_value, truncation)
     return Response(png, media_type="image/png", headers=headers)
 
 
 @router.get("/grid.png", response_class=Response, responses=_PNG)
 async def get_grid(
-    model_id: str, request: Request, generators: GeneratorsDep, renderer: RendererDep, settings: SettingsDep,
+    model_id: ReadableModelDep, request: Request, generators: GeneratorsDep, renderer: RendererDep,
+    settings: SettingsDep, principal: PrincipalDep,
     seeds: Annotated[str | None, Query(description="Comma-separated seeds, e.g. 1,2,3.")] = None,
     start: Annotated[int | None, Query(ge=0, lt=MAX_SEED, description="First seed (without `seeds`).")] = None,
     count: Annotated[int, Query(ge=1, description="Seeds start, start+1, ... (without `seeds`).")] = 16,
@@ -109,13 +122,15 @@ async def get_grid(
     headers, not_modified = cached_response(request, etag)
     if not_modified is not None:
         return not_modified
+    if not renderer.has(grid_key(model, seed_list, columns, truncation)):
+        charge_images(request, principal, sum(not renderer.has_image(model, s, truncation) for s in seed_list))
     png = await renderer.grid_png(model, seed_list, columns, truncation)
     return Response(png, media_type="image/png", headers=headers)
 
 
 async def _interpolation(
-    request: Request, generators: GeneratorCache, renderer: Renderer, settings: Settings, model_id: str,
-    from_seed: str, to_seed: str, steps: int, truncation: float, gif_ms: int | None,
+    request: Request, generators: GeneratorCache, renderer: Renderer, settings: Settings, principal: Principal,
+    model_id: str, from_seed: str, to_seed: str, steps: int, truncation: float, gif_ms: int | None,
 ) -> Response:
     start, end = parse_seed(from_seed, "`from` seed"), parse_seed(to_seed, "`to` seed")
     if steps > settings.max_interpolation_steps:
@@ -127,6 +142,8 @@ async def _interpolation(
     headers, not_modified = cached_response(request, etag)
     if not_modified is not None:
         return not_modified
+    if not renderer.has(interpolation_key(model, start, end, steps, truncation, gif_ms)):
+        charge_images(request, principal, steps)
     data = await renderer.interpolation(model, start, end, steps, truncation, gif_ms)
     return Response(data, media_type=media_type, headers=headers)
 
@@ -138,34 +155,38 @@ Steps = Annotated[int, Query(ge=2, description="Frames, both ends included.")]
 
 @router.get("/interpolate.png", response_class=Response, responses=_PNG)
 async def get_interpolation_strip(
-    model_id: str, request: Request, generators: GeneratorsDep, renderer: RendererDep, settings: SettingsDep,
+    model_id: ReadableModelDep, request: Request, generators: GeneratorsDep, renderer: RendererDep,
+    settings: SettingsDep, principal: PrincipalDep,
     from_seed: FromSeed, to_seed: ToSeed, steps: Steps = 8, truncation: Truncation = 1.0,
 ) -> Response:
     """One row of `steps` images along the great circle between two seeds' latents (slerp)."""
-    return await _interpolation(request, generators, renderer, settings, model_id, from_seed, to_seed, steps,
+    return await _interpolation(request, generators, renderer, settings, principal, model_id, from_seed, to_seed, steps,
                                 truncation, None)
 
 
 @router.get("/interpolate.gif", response_class=Response,
             responses={200: {"content": {"image/gif": {}}}, 304: {"description": "Not modified"}})
 async def get_interpolation_gif(
-    model_id: str, request: Request, generators: GeneratorsDep, renderer: RendererDep, settings: SettingsDep,
+    model_id: ReadableModelDep, request: Request, generators: GeneratorsDep, renderer: RendererDep,
+    settings: SettingsDep, principal: PrincipalDep,
     from_seed: FromSeed, to_seed: ToSeed, steps: Steps = 8, truncation: Truncation = 1.0,
     frame_ms: Annotated[int, Query(ge=20, le=10_000, description="Time each frame is shown.")] = 100,
 ) -> Response:
     """The frames of interpolate.png as a looping animated GIF."""
-    return await _interpolation(request, generators, renderer, settings, model_id, from_seed, to_seed, steps,
+    return await _interpolation(request, generators, renderer, settings, principal, model_id, from_seed, to_seed, steps,
                                 truncation, frame_ms)
 
 
 @router.post("/images", response_class=Response, responses={200: {"content": {"application/zip": {}}}})
 async def post_images(
-    model_id: str, body: ImageBatchRequest, generators: GeneratorsDep, renderer: RendererDep, settings: SettingsDep,
+    model_id: ReadableModelDep, body: ImageBatchRequest, request: Request, generators: GeneratorsDep,
+    renderer: RendererDep, settings: SettingsDep, principal: PrincipalDep,
 ) -> Response:
     """A zip of seedNNNN.png, one per distinct seed, each the bytes GET .../images/{seed}.png returns."""
     seeds = list(dict.fromkeys(body.seeds))  # distinct, in the order given
     check_count(len(seeds), settings.max_zip_images, "images")
     model = await get_model(generators, model_id)
+    charge_images(request, principal, sum(not renderer.has_image(model, seed, body.truncation) for seed in seeds))
     data = await renderer.zip_of_pngs(model, seeds, body.truncation)
     disposition = f'attachment; filename="{model_id}-images.zip"'
     return Response(data, media_type="application/zip", headers={"Content-Disposition": disposition})

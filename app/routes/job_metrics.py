@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from app.deps import DataDirDep, QueueDep
 from app.errors import not_found
+from app.security.access import PrincipalDep
 from jobs.record import JobRecord
 from models import storage
 
@@ -34,14 +35,14 @@ class TrainingLogRow(BaseModel):
 
 @router.get("/{job_id}/metrics", response_model=list[TrainingLogRow], response_model_exclude_unset=True)
 def get_job_metrics(
-    job_id: str, queue: QueueDep, data_dir: DataDirDep,
+    job_id: str, queue: QueueDep, data_dir: DataDirDep, principal: PrincipalDep,
     after_step: Annotated[int, Query(ge=0, description="Only rows with a step above this one.")] = 0,
 ) -> list[dict]:
     """The run's training log, oldest first: G/D losses every 10 steps (VAE: its own losses) and each
     KID evaluation (`eval_every`). Empty until the first rows are written; a finished job's log is
     read from its model."""
     record = queue.record(job_id)
-    if record is None:
+    if record is None or not principal.owns(record.owner):
         raise not_found("job", job_id)
     rows = []
     for folder in _run_folders(queue, record, Path(data_dir)):

@@ -16,9 +16,14 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import HttpUrl
 
-from app.deps import DataDirDep, QueueDep, SettingsDep
+from app.deps import DataDirDep, ModelOwnersDep, QueueDep, SettingsDep
 from app.errors import ApiError, not_found
 from app.etags import content_etag, etag_matches
+from app.schemas import error_responses
+from app.security import quotas
+from app.security.access import ModelOwners, PrincipalDep, dataset_owner
+from app.security.principal import Principal
+from app.security.rate_limits import Action
 from jobs import webhook_http
 from jobs.events import JobEvent
 from jobs.queue import JobQueue
@@ -54,11 +59,24 @@ def checked_config(config: TrainConfig, data_dir: Path) -> TrainConfig:
         raise ApiError(422, e.code, e.message, e.details) from e
 
 
-@router.post("", status_code=202, response_model=JobView)
-def create_job(body: JobRequest, response: Response, queue: QueueDep, data_dir: DataDirDep,
-               settings: SettingsDep) -> JobView:
-    """Queue a fine-tune of `base_model_id` (or training from scratch when it is null) on a dataset."""
+def check_inputs_visible(config: TrainConfig, principal: Principal, data_dir: Path, owners: ModelOwners) -> None:
+    """Someone else's dataset or model is refused like one that does not exist (the preflight's words)."""
+    if not principal.owns(dataset_owner(data_dir, config.dataset_id)):
+        raise ApiError(422, "unknown_dataset", f"Dataset {config.dataset_id!r} does not exist (was it deleted?).")
+    if config.base_model_id is not None and not owners.can_read(principal, config.base_model_id):
+        raise ApiError(422, "unknown_base_model", f"Base model {config.base_model_id!r} does not exist.")
+
+
+@router.post("", status_code=202, response_model=JobView, responses=error_responses(429))
+def create_job(body: JobRequest, request: Request, response: Response, queue: QueueDep, data_dir: DataDirDep,
+               settings: SettingsDep, principal: PrincipalDep, owners: ModelOwnersDep) -> JobView:
+    """Queue a fine-tune of `base_model_id` (or training from scratch when it is null) on a dataset.
+    User keys: RATE_LIMIT_JOBS, the job ceilings and quotas and MAX_STORED_BYTES_PER_KEY apply."""
+    request.app.state.rate_limits.hit(principal, Action.JOB)
+    check_inputs_visible(body, principal, data_dir, owners)
     config = checked_config(body.config(), data_dir)
+    quotas.check_job(principal, config, queue, settings)
+    quotas.check_storage(principal, data_dir, settings)
     if body.webhook_url is not None and not settings.webhook_secret:
         raise ApiError(422, "webhooks_disabled", "This server has no WEBHOOK_SECRET to sign webhooks with; "
                                                  "leave out webhook_url or ask its operator to set one.")
@@ -66,19 +84,27 @@ def create_job(body: JobRequest, response: Response, queue: QueueDep, data_dir: 
     problem = url and webhook_http.url_problem(url, settings.webhook_allowed_hosts)
     if problem:
         raise ApiError(422, "webhook_url_not_allowed", f"{problem}.")
-    job = queue.enqueue(config, webhook_url=url, webhook_progress=body.webhook_progress)
+    job = queue.enqueue(config, webhook_url=url, webhook_progress=body.webhook_progress, owner=principal.id)
     response.headers["Location"] = f"/v1/jobs/{job.id}"
     return job
 
 
 @router.get("", response_model=list[JobView])
-def list_jobs(queue: QueueDep) -> list[JobView]:
-    """All remembered jobs, newest first."""
-    return queue.list()
+def list_jobs(queue: QueueDep, principal: PrincipalDep) -> list[JobView]:
+    """The remembered jobs this key may see (its own; an admin's: all), newest first."""
+    return [job for job in queue.list() if principal.owns(job.owner)]
+
+
+def require_job(queue: JobQueue, job_id: str, principal: Principal) -> None:
+    """404 for a job that does not exist or is someone else's (the same answer)."""
+    record = queue.record(job_id)
+    if record is None or not principal.owns(record.owner):
+        raise not_found("job", job_id)
 
 
 @router.get("/{job_id}", response_model=JobView)
-def get_job(job_id: str, queue: QueueDep) -> JobView:
+def get_job(job_id: str, queue: QueueDep, principal: PrincipalDep) -> JobView:
+    require_job(queue, job_id, principal)
     job = queue.get(job_id)
     if job is None:
         raise not_found("job", job_id)
@@ -86,9 +112,10 @@ def get_job(job_id: str, queue: QueueDep) -> JobView:
 
 
 @router.post("/{job_id}/cancel", response_model=JobView)
-def cancel_job(job_id: str, queue: QueueDep) -> JobView:
+def cancel_job(job_id: str, queue: QueueDep, principal: PrincipalDep) -> JobView:
     """Cancel a waiting job now, or stop a running one at its next step (its checkpoint is kept).
     A finished job is returned unchanged."""
+    require_job(queue, job_id, principal)
     job = queue.cancel(job_id)
     if job is None:
         raise not_found("job", job_id)
@@ -101,6 +128,7 @@ async def get_events(
     job_id: str,
     request: Request,
     queue: QueueDep,
+    principal: PrincipalDep,
     stream: bool = False,
     after: Annotated[int, Query(ge=0)] = 0,
     last_event_id: Annotated[str | None, Header()] = None,
@@ -111,8 +139,7 @@ async def get_events(
     `event: progress` with the job JSON whenever it changes; the stream ends after the job's final
     event. A reconnecting EventSource sends Last-Event-ID and gets only what it missed.
     """
-    if await run_in_threadpool(queue.record, job_id) is None:
-        raise not_found("job", job_id)
+    await run_in_threadpool(require_job, queue, job_id, principal)
     if not stream:
         return await run_in_threadpool(queue.events, job_id, after)
     if last_event_id and last_event_id.strip().isdigit():
@@ -153,11 +180,11 @@ async def _event_stream(queue: JobQueue, job_id: str, after: int, request: Reque
 
 
 @router.get("/{job_id}/preview.png", response_class=Response, responses=_PNG)
-def get_preview(job_id: str, queue: QueueDep, if_none_match: Annotated[str | None, Header()] = None) -> Response:
+def get_preview(job_id: str, queue: QueueDep, principal: PrincipalDep,
+                if_none_match: Annotated[str | None, Header()] = None) -> Response:
     """The latest sample grid of the job's EMA generator on fixed seeds (the same 16 every time),
     written every `preview_every` steps; 404 until the first one."""
-    if queue.record(job_id) is None:
-        raise not_found("job", job_id)
+    require_job(queue, job_id, principal)
     data = None
     for _ in range(2):  # the run folder may be published (moved) between finding and reading the file
         path = queue.preview_path(job_id)

@@ -6,9 +6,11 @@ from pathlib import Path
 
 from fastapi import APIRouter, Response
 
-from app.deps import DataDirDep, GeneratorsDep, ModelDirDep, QueueDep
-from app.errors import ApiError
+from app.deps import DataDirDep, GeneratorsDep, ModelDirDep, ModelOwnersDep, QueueDep
+from app.errors import ApiError, not_found
+from app.security.access import PrincipalDep
 from app.schemas import ModelView, error_responses
+from jobs.ownership import read_owner
 from models import storage
 
 router = APIRouter(prefix="/models", tags=["models"])
@@ -25,13 +27,14 @@ def model_view(model_dir: Path) -> dict:
         "metrics": card.get("metrics") or {},
         "card": card.get("card") or {},
         "deletable": not storage.is_pretrained(model_id),
+        "owner": read_owner(model_dir),
     }
 
 
 @router.get("", response_model=list[ModelView])
-def list_models(data_dir: DataDirDep) -> list[dict]:
-    """Shipped base models first, then trained models newest first."""
-    views = [model_view(path) for path in storage.list_model_dirs(data_dir)]
+def list_models(data_dir: DataDirDep, principal: PrincipalDep, owners: ModelOwnersDep) -> list[dict]:
+    """Shipped base models first, then the trained models this key may see, newest first."""
+    views = [model_view(path) for path in storage.list_model_dirs(data_dir) if owners.can_read(principal, path.name)]
     bases = [view for view in views if not view["deletable"]]
     trained = sorted((v for v in views if v["deletable"]), key=lambda v: v["created_at"] or "", reverse=True)
     return bases + trained
@@ -44,11 +47,14 @@ def get_model(model_dir: ModelDirDep) -> dict:
 
 @router.delete("/{model_id}", status_code=204, response_class=Response, responses=error_responses(409))
 def delete_model(
-    model_id: str, model_dir: ModelDirDep, data_dir: DataDirDep, queue: QueueDep, generators: GeneratorsDep
+    model_id: str, model_dir: ModelDirDep, data_dir: DataDirDep, queue: QueueDep, generators: GeneratorsDep,
+    principal: PrincipalDep, owners: ModelOwnersDep,
 ) -> Response:
     """Delete a trained model; base models that ship with the service cannot be deleted."""
     if storage.is_pretrained(model_id):
         raise ApiError(409, "model_protected", f"{model_id!r} is a shipped base model and cannot be deleted.")
+    if not owners.can_delete(principal, model_id):
+        raise not_found("model", model_id)
     users = queue.active_jobs_for_model(model_id)
     if users:
         message = f"Model {model_id!r} is the base of {len(users)} queued or running job(s); cancel them first."
@@ -57,4 +63,5 @@ def delete_model(
     os.replace(model_dir, trash / model_id)  # gone for readers in one rename
     storage.remove_dir(trash)
     generators.evict(model_id)
+    owners.forget(model_id)
     return Response(status_code=204)

@@ -1,6 +1,7 @@
 """The GAN training algorithm as a keras.Model subclass that owns train_step.
 
-Non-saturating logistic loss (Goodfellow et al. 2014), optional DiffAugment on everything D sees,
+Non-saturating logistic loss (Goodfellow et al. 2014) or the hinge loss (Lim & Ye 2017; the
+Projected GAN's, for its patch logits), optional DiffAugment on everything D sees,
 optional lazy R1 penalty (Mescheder et al. 2018), and an EMA copy of G (Karras et al.) that every
 sample and every served image comes from. Pattern: keras-io gan_ada.py / dcgan_overriding_train_step.py.
 """
@@ -12,6 +13,9 @@ import keras
 import tensorflow as tf
 
 from models import storage
+from models.precision import as_float32
+
+LOSSES = ("logistic", "hinge")
 
 
 class GAN(keras.Model):
@@ -30,9 +34,13 @@ class GAN(keras.Model):
         ada_speed_images: int = 20_000,
         ada_interval: int = 4,  # steps between adjustments, as in StyleGAN2-ADA
         seed: int = 0,
+        loss: str = "logistic",
         **kwargs,
     ):
         super().__init__(**kwargs)
+        if loss not in LOSSES:
+            raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+        self.loss_name = loss
         self.generator = generator
         self.discriminator = discriminator
         self.ema_generator = ema_generator
@@ -94,7 +102,8 @@ class GAN(keras.Model):
 
     def _adapt_augmentation(self, real_logits, batch_size):
         """ADA: r_t = E[sign(D(real))]; raise p when D is overconfident on reals, lower it otherwise."""
-        self.ada_signs.assign_add(tf.reduce_sum(tf.sign(real_logits)))
+        # Per image: a patch discriminator's logits count once per image, like a single logit.
+        self.ada_signs.assign_add(tf.reduce_mean(tf.sign(real_logits)) * tf.cast(batch_size, tf.float32))
         self.ada_count.assign_add(tf.cast(batch_size, tf.float32))
 
         def adjust():
@@ -113,8 +122,7 @@ class GAN(keras.Model):
         with tf.GradientTape() as tape:
             real_logits = self.discriminator(self._augment(real_images), training=True)
             fake_logits = self.discriminator(self._augment(fake_images), training=True)
-            # Non-saturating logistic loss: softplus(-D(x)) + softplus(D(G(z))).
-            d_loss = tf.reduce_mean(tf.nn.softplus(-real_logits)) + tf.reduce_mean(tf.nn.softplus(fake_logits))
+            d_loss = self.discriminator_loss(real_logits, fake_logits)
             total = d_loss
             if self.r1_gamma > 0:
                 total += tf.cond(
@@ -126,6 +134,17 @@ class GAN(keras.Model):
         self.d_optimizer.apply_gradients(zip(tape.gradient(total, variables), variables))
         self.d_steps.assign_add(1)
         return d_loss, real_logits, fake_logits
+
+    def discriminator_loss(self, real_logits, fake_logits):
+        if self.loss_name == "hinge":  # relu(1 - D(x)) + relu(1 + D(G(z)))
+            return tf.reduce_mean(tf.nn.relu(1.0 - real_logits)) + tf.reduce_mean(tf.nn.relu(1.0 + fake_logits))
+        # Non-saturating logistic loss: softplus(-D(x)) + softplus(D(G(z))).
+        return tf.reduce_mean(tf.nn.softplus(-real_logits)) + tf.reduce_mean(tf.nn.softplus(fake_logits))
+
+    def generator_loss(self, fake_logits):
+        if self.loss_name == "hinge":
+            return -tf.reduce_mean(fake_logits)
+        return tf.reduce_mean(tf.nn.softplus(-fake_logits))  # non-saturating
 
     def _r1_penalty(self, real_images):
         """gamma/2 * E[|grad_x D(x)|^2] on (augmented) reals."""
@@ -140,7 +159,7 @@ class GAN(keras.Model):
         with tf.GradientTape() as tape:
             fake_images = self.generator(self._latents(batch_size), training=True)
             fake_logits = self.discriminator(self._augment(fake_images), training=True)
-            g_loss = tf.reduce_mean(tf.nn.softplus(-fake_logits))  # non-saturating
+            g_loss = self.generator_loss(fake_logits)
         variables = self.generator.trainable_weights
         self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, variables), variables))
         return g_loss
@@ -175,6 +194,7 @@ class GAN(keras.Model):
         return groups
 
     def save_networks(self, run_dir: Path) -> None:
-        self.generator.save(run_dir / storage.GENERATOR_FILE)
-        self.ema_generator.save(run_dir / storage.GENERATOR_EMA_FILE)
-        self.discriminator.save(run_dir / storage.DISCRIMINATOR_FILE)
+        """float32 networks, whatever precision trained them: saved images never depend on it."""
+        as_float32(self.generator).save(run_dir / storage.GENERATOR_FILE)
+        as_float32(self.ema_generator).save(run_dir / storage.GENERATOR_EMA_FILE)
+        as_float32(self.discriminator).save(run_dir / storage.DISCRIMINATOR_FILE)

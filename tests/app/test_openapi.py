@@ -15,7 +15,7 @@ def test_every_operation_lists_its_errors_in_the_error_shape(client):
     spec = client.get("/openapi.json").json()
     for path, method, operation in _operations(spec):
         responses = operation["responses"]
-        assert {"400", "404", "413", "422"} <= set(responses), (method, path)
+        assert {"400", "401", "404", "413", "422"} <= set(responses), (method, path)
         for status in ("400", "404", "413", "422"):
             assert responses[status]["content"]["application/json"]["schema"] == ERROR_REF, (method, path, status)
     assert "HTTPValidationError" not in spec["components"]["schemas"]  # FastAPI's {detail: ...}, never sent
@@ -26,6 +26,8 @@ def test_conflicts_and_media_types_where_they_happen(client):
     assert "409" in paths["/v1/datasets/{dataset_id}"]["delete"]["responses"]
     assert "409" in paths["/v1/models/{model_id}"]["delete"]["responses"]
     assert "415" in paths["/v1/datasets"]["post"]["responses"]
+    assert "403" in paths["/v1/keys"]["post"]["responses"]
+    assert "429" in paths["/v1/jobs"]["post"]["responses"] and "429" in paths["/v1/datasets"]["post"]["responses"]
 
 
 def test_seeds_are_integers(client):

@@ -1,5 +1,5 @@
 """The app against its own OpenAPI spec (schemathesis): generated requests to every route but the one
-that starts training get no server error and answers that match the spec (status, content type, headers, body).
+that starts training or makes keys get no server error and answers that match the spec (status, content type, headers, body).
 
 Not checked: that every schema-valid request is accepted; some rules span fields (`seeds` or `start`,
 not both) and are 422s the schema cannot express.
@@ -20,7 +20,9 @@ from schemathesis.specs.openapi.checks import (
 from app.main import create_app
 
 EXAMPLES = 12  # per operation: about 20 operations, a few seconds in all
-TRAINING_ROUTES = [("POST", "/v1/jobs")]  # would queue training jobs
+# Left out: job creation (would queue training), and making or revoking keys (the first key ends the
+# test app's anonymous mode, and every later request would be a 401).
+EXCLUDED_ROUTES = [("POST", "/v1/jobs"), ("POST", "/v1/keys"), ("DELETE", "/v1/keys/{key_id}")]
 REQUEST_FIELDS = {"method", "url", "headers", "params", "cookies", "json", "data", "files"}
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
           response_schema_conformance]
@@ -28,7 +30,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 def _schema():
     schema = schemathesis.openapi.from_dict(create_app().openapi())  # creating the app touches no Redis
-    for method, path in TRAINING_ROUTES:
+    for method, path in EXCLUDED_ROUTES:
         schema = schema.exclude(method=method, path=path)
     return schema
 

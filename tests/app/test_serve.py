@@ -53,3 +53,31 @@ def test_serve_starts_everything_and_stops_it(tmp_path):
         assert not any(c.is_running() and c.status() != psutil.STATUS_ZOMBIE for c in children + redis_server)
     finally:
         stop_process(launcher)
+
+
+def test_serve_on_a_network_address_needs_a_key_first(tmp_path):
+    """No key and HOST=0.0.0.0: it refuses to start and says what to do; after `python -m jobs.keys create`
+    (on the same DATA_DIR, before the service runs) it starts and wants that key."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "QUEUE_NAME", "ALLOW_ANONYMOUS")}
+    env.update(DATA_DIR=str(tmp_path / "data"), PORT=str(port), HOST="0.0.0.0", QUEUE_NAME="serve-test",
+               LOG_LEVEL="WARNING")
+    refused = subprocess.run([sys.executable, "-m", "app.serve"], cwd=REPO_ROOT, env=env, capture_output=True,
+                             text=True, timeout=120)
+    assert refused.returncode != 0 and "ALLOW_ANONYMOUS" in refused.stdout + refused.stderr
+
+    made = subprocess.run([sys.executable, "-m", "jobs.keys", "create", "--name", "admin", "--role", "admin"],
+                          cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0, made.stderr
+    with open(tmp_path / "serve.log", "wb") as log:
+        launcher = subprocess.Popen([sys.executable, "-m", "app.serve"], cwd=REPO_ROOT, env=env,
+                                    stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_for(lambda: launcher.poll() is not None or _ready(f"http://127.0.0.1:{port}/readyz"),
+                 timeout=60, what="the API to be ready")
+        assert launcher.poll() is None, (tmp_path / "serve.log").read_text()
+        url = f"http://127.0.0.1:{port}/v1/datasets"
+        assert httpx.get(url).status_code == 401
+        assert httpx.get(url, headers={"Authorization": f"Bearer {made.stdout.strip()}"}).status_code == 200
+    finally:
+        stop_process(launcher)

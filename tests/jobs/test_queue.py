@@ -7,7 +7,7 @@ from tests.utils.datasets import write_dataset
 from tests.utils.training import tiny_config
 
 VIEW_KEYS = {"id", "status", "config", "progress", "queue_position", "model_id", "error", "cancel_requested",
-             "resuming", "attempts", "webhook_url", "created_at", "started_at", "updated_at", "finished_at"}
+             "resuming", "attempts", "webhook_url", "owner", "created_at", "started_at", "updated_at", "finished_at"}
 
 
 def test_enqueue_returns_a_queued_view(job_queue, data_dir, settings):
@@ -105,3 +105,11 @@ def test_ping(job_queue):
     nowhere = redis.Redis(host="127.0.0.1", port=1, retry=Retry(NoBackoff(), 0))  # redis-py retries ~3 s by default
     dead = JobQueue(nowhere, job_queue.settings)
     assert dead.ping() is False
+
+
+def test_the_owner_is_on_the_record_and_in_the_run_folder(job_queue, data_dir):
+    from jobs.ownership import read_owner
+
+    view = job_queue.enqueue(tiny_config(write_dataset(data_dir)), owner="k1")
+    assert view.owner == "k1" and job_queue.record(view.id).owner == "k1"
+    assert read_owner(job_queue.store.run_dir(view.id)) == "k1"  # the model's folder once it succeeds

@@ -36,3 +36,8 @@ def test_queue_position_only_while_waiting():
     assert job_view(_with(status="succeeded"), queue_position=3).queue_position is None
     resuming = job_view(_with(pending_resume=True), queue_position=1)
     assert resuming.resuming is True and resuming.queue_position == 1
+
+
+def test_the_webhook_url_is_shown_without_credentials():
+    view = job_view(_with(webhook={"url": "https://user:pw@hook.example:8443/x?token=s3cret&a=1#frag"}))
+    assert view.webhook_url == "https://***@hook.example:8443/x?token=***&a=***"

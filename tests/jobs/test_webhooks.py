@@ -59,7 +59,8 @@ def test_terminal_state_is_posted_signed(queue, hook_settings, data_dir):
 
 def test_failures_are_retried_with_backoff_then_given_up_and_logged(queue, hook_settings, data_dir):
     with WebhookReceiver(statuses=[500, 503, 500, 500]) as receiver:
-        job = queue.enqueue(tiny_config(write_dataset(data_dir)), webhook_url=receiver.url)
+        url = receiver.url + "?token=s3cret"  # the event log shows it without the secret
+        job = queue.enqueue(tiny_config(write_dataset(data_dir)), webhook_url=url)
         queue.cancel(job.id)
         dispatcher = webhooks.WebhookDispatcher(queue.conn, hook_settings)
         try:
@@ -70,6 +71,7 @@ def test_failures_are_retried_with_backoff_then_given_up_and_logged(queue, hook_
     assert len(receiver.requests) == 3  # webhook_max_attempts
     last = queue.events(job.id)[-1]
     assert last.type == "webhook_failed" and "after 3 attempts (last: delivery failed: HTTP 500)" in last.message
+    assert "s3cret" not in last.message
 
 
 def test_a_retry_succeeds(queue, hook_settings, data_dir):

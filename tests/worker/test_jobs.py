@@ -13,6 +13,7 @@ import threading
 
 import pytest
 
+from jobs.ownership import read_owner
 from jobs.queue import JobQueue, cancel_key
 from models import storage
 from tests.utils.datasets import write_dataset
@@ -28,7 +29,7 @@ def _types(job_queue, job_id) -> list[str]:
 
 def test_job_succeeds_and_publishes_the_run_folder(job_queue, data_dir, run_jobs):
     dataset_id = write_dataset(data_dir, resolution=16)
-    job = job_queue.enqueue(tiny_config(dataset_id, steps=6, checkpoint_every=2, preview_every=3))
+    job = job_queue.enqueue(tiny_config(dataset_id, steps=6, checkpoint_every=2, preview_every=3), owner="k1")
     assert job.status == "queued"
 
     run_jobs()
@@ -46,6 +47,7 @@ def test_job_succeeds_and_publishes_the_run_folder(job_queue, data_dir, run_jobs
     card = storage.read_json(folder / storage.MODEL_CARD)
     assert (card["id"], card["job_id"], card["parent_id"]) == (view.model_id, job.id, None)
     assert (folder / storage.GENERATOR_EMA_FILE).is_file() and (folder / "preview.png").is_file()
+    assert read_owner(folder) == "k1"  # the job's owner came along with the run folder
     assert not job_queue.store.run_dir(job.id).exists()  # moved, in one rename
     assert job_queue.preview_path(job.id) == folder / "preview.png"
     events = job_queue.events(job.id)

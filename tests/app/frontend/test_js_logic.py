@@ -1,6 +1,6 @@
 """The frontend's non-trivial JavaScript, run as the ES modules it is, in Chromium: the SSE parser, the
 training-log merge, chart ticks, formatting, errors to words, schema limits, routing; and the API key
-flow (a 401 asks for a key, later requests send it) against a server made to answer 401."""
+flow (a 401 asks for a key, later requests send it) against a server with a real API key."""
 from __future__ import annotations
 
 import re
@@ -107,31 +107,26 @@ def test_routes(app_page):
     assert result == ["/jobs/abc", "1", {"render": "job", "params": ["abc"]}, "/", None]
 
 
-def test_api_key_is_asked_for_on_401_then_sent(page, page_problems, live_server):
-    """The server has no keys yet (a later issue adds them): a route answers 401 the way it will."""
+def test_api_key_is_asked_for_on_401_then_sent(page, page_problems, live_server, settings):
+    """A real server with a user key: its 401 asks for the key, then every request sends it, images too."""
+    from jobs.connection import connect
+    from jobs.keys import KeyStore
+
+    key = KeyStore(connect(settings), settings.queue_name).create("browser", "user").key
     page_problems.allow("status of 401")
     authorizations = []
-
-    def guard(route):
-        authorization = route.request.headers.get("authorization")
-        authorizations.append(authorization)
-        if authorization != "Bearer sk-test-1234":
-            route.fulfill(status=401, content_type="application/json",
-                          body='{"error": {"code": "unauthorized", "message": "An API key is required.", "details": null}}')
-        else:
-            route.continue_()
-
-    page.route(re.compile(r"/v1/"), guard)
+    page.on("request", lambda request: authorizations.append(request.headers.get("authorization"))
+            if "/v1/" in request.url else None)
     page.goto("/#/models")
     dialog = page.locator("#key-dialog")
     expect(dialog).to_be_visible()
-    expect(page.get_by_role("alert")).to_contain_text("An API key is required. Enter an API key")
-    page.fill("#api-key-input", "sk-test-1234")
+    expect(page.get_by_role("alert")).to_contain_text("This server needs an API key")
+    page.fill("#api-key-input", key)
     dialog.get_by_role("button", name="Save key").click()
     expect(page.locator("#model-list li").first).to_be_visible()  # the view rendered again, with the key
-    expect(page.locator("#key-status")).to_contain_text("API key …1234")
-    assert authorizations[-1] == "Bearer sk-test-1234"
-    assert page.evaluate("localStorage.getItem('transfergen.apiKey')") == "sk-test-1234"
+    expect(page.locator("#key-status")).to_contain_text(f"API key …{key[-4:]}")
+    assert authorizations[-1] == f"Bearer {key}"
+    assert page.evaluate("localStorage.getItem('transfergen.apiKey')") == key
     # Images are fetched with the key too (an <img> cannot send it): shown from blob: URLs.
     page.wait_for_function("() => [...document.querySelectorAll('#model-list img')].every(i => i.src.startsWith('blob:') && i.naturalWidth > 0)")
     page.get_by_role("button", name="Forget").click()

@@ -1,6 +1,6 @@
 """Managing what is there, in Chromium: images dropped on the upload zone, model cards with lineage and
 delete (shipped bases cannot be deleted), a dataset deleted after a confirm, the seed explorer by
-keyboard, every page at phone width, and /docs without the internet."""
+keyboard, a share link of a user's image, every page at phone width, and /docs without the internet."""
 from __future__ import annotations
 
 import shutil
@@ -119,3 +119,26 @@ def test_every_page_fits_a_phone(browser, live_server, page_problems, tiny_base_
         assert width[0] <= width[1], f"{route} is wider than the phone: {width}"
     context.close()
     assert page_problems.unexpected() == []
+
+
+def test_a_share_link_shows_a_users_image_without_a_key(page, live_server, tiny_base_model, data_dir, settings):
+    """With a user key: the curl line names the key by variable, and a share link opens the image with no header."""
+    import httpx
+
+    from jobs.connection import connect
+    from jobs.keys import KeyStore
+    from jobs.ownership import write_owner
+
+    made = KeyStore(connect(settings), settings.queue_name).create("browser", "user")
+    write_owner(storage.models_root(data_dir) / tiny_base_model, made.record.id)  # the user's own model
+    page.add_init_script(f"localStorage.setItem('transfergen.apiKey', {made.key!r})")  # before the page's scripts
+    page.goto(f"/#/models/{tiny_base_model}/explore?seed=7")
+    expect(page.locator("#seed-curl")).to_contain_text('-H "Authorization: Bearer $TRANSFERGEN_API_KEY"')
+    assert made.key not in page.content()
+    page.click("#seed-share", timeout=20_000)
+    shared = page.locator("#seed-share-url").get_attribute("href")
+    image_path = f"/v1/models/{tiny_base_model}/images/7.png"
+    assert shared.startswith(f"{live_server}{image_path}?token=")
+    with_key = httpx.get(f"{live_server}{image_path}", headers={"Authorization": f"Bearer {made.key}"})
+    assert httpx.get(f"{live_server}{image_path}").status_code == 401
+    assert httpx.get(shared).content == with_key.content and with_key.headers["content-type"] == "image/png"

@@ -30,7 +30,7 @@ def test_zip_upload_creates_a_split_dataset(client, data_dir):
     assert response.status_code == 201, response.text
     dataset = response.json()
     assert set(dataset) == {"id", "name", "resolution", "num_images", "num_train", "num_val", "rejected",
-                            "rejected_omitted", "created_at"}
+                            "rejected_omitted", "created_at", "owner"}
     assert (dataset["name"], dataset["resolution"], dataset["num_images"]) == ("emoji", 16, 12)
     assert (dataset["num_train"], dataset["num_val"]) == (11, 1)
     assert dataset["rejected"] == [

@@ -37,7 +37,7 @@ def test_png_is_deterministic_and_cacheable(client, m1, loads):
     assert first.content == again.content and first.content != other.content
     assert first.headers["etag"] == again.headers["etag"] != other.headers["etag"]
     assert first.headers["etag"].startswith('"')  # strong
-    assert first.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert first.headers["cache-control"] == "private, max-age=31536000, immutable"  # sent to one key
     assert loads == ["m1"]  # loaded once, then served from the cache
 
 

@@ -159,7 +159,7 @@ def test_preview_is_404_until_the_first_one_then_cached_by_etag(client, data_dir
     job = client.post("/v1/jobs", json=job_body(write_dataset(data_dir))).json()
     assert_error(client.get(f"/v1/jobs/{job['id']}/preview.png"), 404, "preview_not_found")
     run = JobStore(data_dir).run_dir(job["id"])
-    run.mkdir()
+    run.mkdir(exist_ok=True)  # the queue made it, with owner.json in it
     (run / "preview.png").write_bytes(b"\x89PNG first")
 
     response = client.get(f"/v1/jobs/{job['id']}/preview.png")

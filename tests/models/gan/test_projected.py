@@ -4,7 +4,7 @@ import pytest
 
 from models import storage
 from models.config import TrainConfig
-from models.gan.projected import build_projected_discriminator, is_projected
+from models.gan.projected import build_projected_discriminator, is_projected, patch_count
 from models.setup import build_training_model
 from models.training import train
 from tests.utils.datasets import write_dataset
@@ -14,9 +14,13 @@ pytestmark = pytest.mark.slow  # builds and trains the projected discriminator's
 
 
 def _frozen_and_heads(discriminator):
-    features = discriminator.get_layer("frozen_features")
-    heads = [layer for layer in discriminator.layers if layer.name.startswith("head") and layer.weights]
-    return [w.copy() for w in features.get_weights()], [w.copy() for h in heads for w in h.get_weights()]
+    """The pretrained network's and the random CCM/CSM projections' weights, and the scale discriminators'."""
+    pretrained = discriminator.get_layer("frozen_features").pretrained().get_weights()
+    projections = [w for layer in discriminator.layers if layer.name.startswith(("ccm", "csm"))
+                   for w in layer.get_weights()]
+    heads = [w for layer in discriminator.layers if layer.name.startswith("d") and layer.trainable_weights
+             for w in layer.get_weights()]
+    return [w.copy() for w in pretrained + projections], [w.copy() for w in heads]
 
 
 def test_only_the_heads_train(data_dir, tiny_base_model):
@@ -54,8 +58,32 @@ def test_freeze_d_with_projected_is_rejected():
         TrainConfig(dataset_id="d", base_model_id="b", method="freeze_d", discriminator="projected")
 
 
-def test_feature_network_runs_at_native_resolution():
-    discriminator = build_projected_discriminator(32)
-    shapes = [tuple(o.shape[1:3]) for o in discriminator.get_layer("frozen_features").outputs]
-    assert shapes == [(None, None), (None, None)] or shapes == [(4, 4), (2, 2)]
-    assert discriminator(np.zeros((2, 32, 32, 3), "float32")).shape == (2, 1)
+def test_features_come_at_four_strides_of_the_feature_resolution():
+    discriminator = build_projected_discriminator(32, feature_resolution=64)
+    features = discriminator.get_layer("frozen_features")(np.zeros((1, 32, 32, 3), "float32"))
+    assert [tuple(f.shape[1:3]) for f in features] == [(16, 16), (8, 8), (4, 4), (2, 2)]
+
+
+def test_each_scale_gives_a_patch_of_logits_down_to_8x8():
+    # CSM upsamples each map x2: 32, 16, 8, 4 -> scale discriminators stop at 8, 8, 8, 4.
+    discriminator = build_projected_discriminator(32, feature_resolution=64)
+    assert patch_count(discriminator) == 8 * 8 * 3 + 4 * 4
+    assert discriminator(np.zeros((2, 32, 32, 3), "float32")).shape == (2, patch_count(discriminator))
+
+
+def test_the_saved_discriminator_holds_only_what_it_owns(tmp_path):
+    """The pretrained network is loaded by name, not saved: the file stays small and reloads equal."""
+    discriminator = build_projected_discriminator(32, feature_resolution=64)
+    discriminator.save(tmp_path / "d.keras")
+    from models.loading import load_network
+
+    again = load_network(tmp_path / "d.keras")
+    images = np.random.default_rng(1).uniform(-1, 1, (2, 32, 32, 3)).astype("float32")
+    np.testing.assert_allclose(again(images, training=False), discriminator(images, training=False), atol=1e-5)
+    assert (tmp_path / "d.keras").stat().st_size < 8 * 1024 * 1024
+
+
+def test_an_explicit_r1_with_projected_is_rejected_and_unset_means_off():
+    assert TrainConfig(dataset_id="d", discriminator="projected").r1_gamma == 0
+    with pytest.raises(ValueError, match="r1_gamma"):
+        TrainConfig(dataset_id="d", discriminator="projected", r1_gamma=1.0)

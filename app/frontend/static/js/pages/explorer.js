@@ -1,5 +1,5 @@
-// The seed explorer: a page of seeds, a large view of one (crisp pixels) with its permalink, download
-// and curl line, a truncation slider, and an interpolation GIF between two seeds.
+// The seed explorer: a page of seeds, a large view of one (crisp pixels) with its permalink, download,
+// curl line and share link, a truncation slider, and an interpolation GIF between two seeds.
 
 import * as api from "../api.js";
 import { apiImage, copyButton } from "../components.js";
@@ -74,7 +74,21 @@ export async function renderExplorer(view, [id], query) {
     const absolute = new URL(path, location.href).href;
     const permalink = new URL(`#/models/${model.id}/explore?${new URLSearchParams({ start: state.start, seed,
       ...(state.psi === 1 ? {} : { psi: state.psi }) })}`, location.href).href;
-    const curl = `curl -o ${model.id}-seed${seed}.png '${absolute}'`;
+    // With a key, the line names it by variable: the key itself is never put on the screen.
+    const auth = api.apiKey() ? `-H "Authorization: Bearer $TRANSFERGEN_API_KEY" ` : "";
+    const curl = `curl ${auth}-o ${model.id}-seed${seed}.png '${absolute}'`;
+    const shareBox = h("div", { class: "small", id: "seed-share-box", "aria-live": "polite" });
+    const share = async () => {
+      try {
+        const { token, expires_at: expires } = await api.post(`/v1/models/${encodeURIComponent(model.id)}/share`, {});
+        const shared = new URL(path, location.href);
+        shared.searchParams.set("token", token);
+        mount(shareBox, h("p", {}, "Works without a key (an <img> tag) until ", expires.slice(0, 10), ": ",
+          h("a", { href: shared.href, id: "seed-share-url" }, shared.href), " ", copyButton(shared.href, "Copy link")));
+      } catch (error) {
+        mount(shareBox, alertBox(`No share link: ${errorText(error)}`));
+      }
+    };
     const download = h("a", { class: "button", download: `${model.id}-seed${seed}${state.psi === 1 ? "" : `-psi${state.psi}`}.png`, id: "seed-download" }, "Download PNG");
     api.imageSrc(path).then((src) => { download.href = src; }).catch(() => {});
     mount(large,
@@ -87,6 +101,7 @@ export async function renderExplorer(view, [id], query) {
           h("p", { class: "small" }, "Image URL: ", h("a", { href: path, id: "seed-image-url" }, path)),
           h("p", { class: "small" }, "With curl:"),
           h("pre", { class: "curl", id: "seed-curl" }, curl), copyButton(curl, "Copy curl line"),
+          h("p", {}, h("button", { type: "button", id: "seed-share", onclick: share }, "Make a share link")), shareBox,
           h("p", { class: "actions" },
             h("button", { type: "button", onclick: () => setEnd("a", seed) }, "Interpolate from here (A)"), " ",
             h("button", { type: "button", onclick: () => setEnd("b", seed) }, "Interpolate to here (B)")))));

@@ -1,0 +1,81 @@
+"""preset "auto": options a request leaves unset follow the recipe for its dataset size and base model."""
+import pytest
+
+from models import presets
+from models.config import TrainConfig
+
+STANDARD_BASE = {"family": "gan", "discriminator": "standard", "resolution": 16}
+PROJECTED_BASE = {"family": "gan", "discriminator": "projected", "projected_resolution": 64, "resolution": 16}
+
+
+def _bound_rows():
+    return [(bound, recipe) for bound, recipe in presets.FINE_TUNE_RECIPES if bound is not None]
+
+
+def test_each_dataset_size_gets_its_row():
+    for bound, recipe in _bound_rows():
+        resolved = presets.apply_preset(TrainConfig(dataset_id="d", base_model_id="b"), bound, STANDARD_BASE)
+        assert {k: getattr(resolved, k) for k in recipe} == recipe
+    last_bound, last = None, presets.FINE_TUNE_RECIPES[-1][1]
+    big = max(bound for bound, _ in _bound_rows()) + 1
+    resolved = presets.apply_preset(TrainConfig(dataset_id="d", base_model_id="b"), big, STANDARD_BASE)
+    assert {k: getattr(resolved, k) for k in last} == last
+
+
+def test_what_the_user_sets_is_never_changed():
+    request = TrainConfig(dataset_id="d", base_model_id="b", steps=7, learning_rate=0.003, augment="none")
+    resolved = presets.apply_preset(request, 100, STANDARD_BASE)
+    assert (resolved.steps, resolved.learning_rate, resolved.augment) == (7, 0.003, "none")
+
+
+def test_a_fine_tune_keeps_its_base_discriminator_kind():
+    projected = presets.apply_preset(TrainConfig(dataset_id="d", base_model_id="b"), 100, PROJECTED_BASE)
+    assert (projected.discriminator, projected.r1_gamma, projected.projected_resolution) == ("projected", 0.0, 64)
+    standard = presets.apply_preset(TrainConfig(dataset_id="d", base_model_id="b"), 100, STANDARD_BASE)
+    assert (standard.discriminator, standard.r1_gamma) == ("standard", 0.1)
+
+
+def test_from_scratch_gets_the_recipe_the_shipped_base_was_trained_with():
+    import json
+    from pathlib import Path
+
+    shipped = json.loads((Path(presets.__file__).parent / "pretrained" / "emoji64-gan" / "config.json").read_text())
+    gan = presets.apply_preset(TrainConfig(dataset_id="d"), 100, None)
+    recipe = ("architecture", "base_channels", "latent_dim", "discriminator", "r1_gamma", "augment", "learning_rate")
+    assert {k: getattr(gan, k) for k in recipe} == {k: shipped[k] for k in recipe}
+    vae = TrainConfig(dataset_id="d", family="vae")
+    assert presets.apply_preset(vae, 100, None) == vae
+
+
+def test_preset_none_and_resolving_twice_change_nothing():
+    plain = TrainConfig(dataset_id="d", base_model_id="b", preset="none")
+    assert presets.apply_preset(plain, 5, STANDARD_BASE) == plain
+    once = presets.apply_preset(TrainConfig(dataset_id="d", base_model_id="b"), 5, STANDARD_BASE)
+    assert presets.apply_preset(once, 500, STANDARD_BASE) == once  # chosen options count as set
+
+
+def test_the_resolved_config_reloads_as_the_same_run():
+    resolved = presets.apply_preset(TrainConfig(dataset_id="d", base_model_id="b"), 50, PROJECTED_BASE)
+    reloaded = TrainConfig.model_validate(resolved.model_dump(mode="json"))
+    assert presets.apply_preset(reloaded, 50, STANDARD_BASE) == resolved
+
+
+def test_an_invalid_combination_is_still_refused():
+    with pytest.raises(ValueError):
+        presets.apply_preset(TrainConfig(dataset_id="d", base_model_id="b", method="freeze_d"), 100, PROJECTED_BASE)
+
+
+def test_preflight_turns_a_conflict_with_the_recipe_into_a_clear_refusal(data_dir):
+    from models import preflight, storage
+    from models.preflight import PreflightError
+    from tests.utils.datasets import write_dataset
+
+    folder = storage.models_root(data_dir) / "projected-base"
+    folder.mkdir(parents=True)
+    storage.write_json_atomic(folder / storage.MODEL_CARD, {**PROJECTED_BASE, "id": "projected-base"})
+    (folder / storage.DISCRIMINATOR_FILE).write_bytes(b"")
+    dataset_id = write_dataset(data_dir, resolution=16)
+    request = TrainConfig(dataset_id=dataset_id, base_model_id="projected-base", method="freeze_d")
+    with pytest.raises(PreflightError) as refused:
+        preflight.preflight(request, data_dir)
+    assert refused.value.code == "not_applicable" and "projected" in refused.value.message

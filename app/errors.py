@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+import math
+import reprlib
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -38,7 +40,7 @@ class ApiError(Exception):
 
 
 def not_found(kind: str, item_id: str) -> ApiError:
-    return ApiError(404, f"{kind}_not_found", f"No {kind} with id {item_id!r}.")
+    return ApiError(404, f"{kind}_not_found", f"No {kind} with id {short_echo(item_id)!r}.")
 
 
 def error_response(
@@ -50,9 +52,46 @@ def error_response(
     return JSONResponse(content, status_code=status_code, headers=headers)
 
 
+MAX_ECHO_CHARS = 64  # of an invalid input (or an unknown key) shown back in a validation error
+_ECHO_REPR = reprlib.Repr()  # Python 3.11's Repr takes no keyword arguments
+_ECHO_REPR.maxlevel, _ECHO_REPR.maxlist, _ECHO_REPR.maxdict = 2, 4, 4
+_ECHO_REPR.maxstring = _ECHO_REPR.maxother = MAX_ECHO_CHARS
+MAX_VALIDATION_ERRORS = 20  # errors listed per response; a list of a million bad items is not echoed whole
+
+
 def validation_details(errors: Any) -> list[dict]:
-    """Pydantic's error list, minus the documentation URLs."""
-    return [{key: value for key, value in error.items() if key != "url"} for error in errors]
+    """Pydantic's error list, minus the documentation URLs, each echoed input cut to a short prefix.
+
+    The input is echoed as it was when it is a short scalar, otherwise as a prefix of its text:
+    a 50 MB body never comes back as a 50 MB error, and NaN or Infinity (which JSON cannot carry)
+    come back as text instead of failing the response.
+    """
+    details = []
+    for error in list(errors)[:MAX_VALIDATION_ERRORS]:
+        detail = {key: value for key, value in error.items() if key not in ("url", "input", "loc")}
+        detail["loc"] = [short_echo(part) if isinstance(part, str) else part for part in error.get("loc", ())]
+        if "input" in error:
+            detail["input"] = echo_input(error["input"])
+        if "ctx" in detail:
+            detail["ctx"] = {key: value if isinstance(value, Exception) else echo_input(value)
+                             for key, value in detail["ctx"].items()}  # an Exception: our validator's message
+        details.append(detail)
+    return details
+
+
+def echo_input(value: Any) -> Any:
+    """`value` as it is when it is small and JSON-safe, else a short prefix of its text."""
+    if value is None or isinstance(value, (bool, int)) and abs(value) < 2**63:
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    if isinstance(value, str):
+        return short_echo(value)
+    return short_echo(_ECHO_REPR.repr(value))  # NaN -> "nan"; a huge list: its first few items
+
+
+def short_echo(text: str) -> str:
+    return text if len(text) <= MAX_ECHO_CHARS else text[:MAX_ECHO_CHARS] + "..."
 
 
 async def _api_error(request: Request, exc: ApiError) -> JSONResponse:

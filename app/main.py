@@ -5,11 +5,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 from PIL import Image
 
+from app.body_limit import BodyLimit
 from app.byte_cache import ByteCache
+from app.cors import JsonErrorCORSMiddleware
 from app.errors import install_error_handlers
 from app.fastpath import ImageFastPath
 from app.frontend import install_frontend
@@ -23,11 +24,14 @@ from app.settings import Settings
 from jobs.connection import connect
 from jobs.queue import JobQueue
 from jobs.webhooks import WebhookDispatcher
+from models import storage
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
+    # Uploads killed mid-way (the process died) leave their staging folders behind: remove the stale ones.
+    storage.remove_stale_staging(settings.data_dir, settings.stale_staging_s)
     connection = connect(settings)  # here, not at import: importing the app touches no Redis
     app.state.queue = JobQueue(connection, settings)
     try:
@@ -62,10 +66,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.metrics = metrics = Metrics()
     metrics.watch_jobs(lambda: getattr(app.state, "queue", None))  # the queue exists once the lifespan runs
-    # The last added runs first: metrics -> CORS -> authentication -> image fast path -> the routes.
+    # The last added runs first: metrics -> CORS -> authentication -> image fast path -> body limit -> the routes.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_json_bytes)
     app.add_middleware(ImageFastPath)
     app.add_middleware(AuthenticationMiddleware)
-    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"])
+    app.add_middleware(JsonErrorCORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"])
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     install_error_handlers(app)
     app.include_router(api_router)

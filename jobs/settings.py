@@ -1,11 +1,13 @@
 """Job settings from the environment, for the API and the worker alike; app/settings.py subclasses these."""
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DAY = 24 * 3600
 
@@ -36,6 +38,17 @@ class QueueSettings(BaseSettings):
     webhook_backoff_s: float = Field(2.0, gt=0)  # WEBHOOK_BACKOFF_S: first retry delay, doubled each time
     webhook_timeout_s: float = Field(10.0, gt=0)  # WEBHOOK_TIMEOUT_S per HTTP attempt
     webhook_progress_interval_s: float = Field(30.0, gt=0)  # WEBHOOK_PROGRESS_INTERVAL_S between progress POSTs
+    # WEBHOOK_ALLOWED_HOSTS: "hooks.internal,127.0.0.1" (or a JSON list): hosts webhooks may reach although
+    # they resolve to loopback/private/link-local addresses (jobs.webhook_http refuses those otherwise).
+    webhook_allowed_hosts: Annotated[list[str], NoDecode] = []
+
+    @field_validator("webhook_allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            return json.loads(text) if text.startswith("[") else [h.strip() for h in text.split(",") if h.strip()]
+        return value
 
 
 @lru_cache

@@ -23,15 +23,15 @@ import hashlib
 import hmac
 import json
 import logging
+import socket
 import threading
 import time
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import redis
 
+from jobs import webhook_http
 from jobs.events import EventType
 from jobs.record import JobRecord
 from jobs.redaction import redact_url
@@ -54,6 +54,15 @@ _DONE = """
 if redis.call('HGET', KEYS[2], ARGV[1]) == ARGV[2] then
   redis.call('ZREM', KEYS[1], ARGV[1])
   redis.call('HDEL', KEYS[2], ARGV[1])
+  return 1
+end
+return 0
+"""
+
+_RESCHEDULE = """
+if redis.call('HGET', KEYS[2], ARGV[1]) == ARGV[2] then
+  redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+  redis.call('ZADD', KEYS[1], ARGV[4], ARGV[1])
   return 1
 end
 return 0
@@ -100,8 +109,10 @@ def pending(conn: redis.Redis, queue_name: str) -> list[dict]:
 class WebhookDispatcher:
     """Sends due deliveries from a daemon thread (`start`/`stop`), or once per `run_once` call."""
 
-    def __init__(self, conn: redis.Redis, settings: QueueSettings, *, poll_s: float = 0.5, senders: int = 4):
+    def __init__(self, conn: redis.Redis, settings: QueueSettings, *, poll_s: float = 0.5, senders: int = 4,
+                 resolver: webhook_http.Resolver = socket.getaddrinfo):
         self.conn = conn
+        self.resolver = resolver  # host name -> addresses; tests give their own
         self.settings = settings
         self.poll_s = poll_s
         self.store = JobStore(Path(settings.data_dir))
@@ -159,18 +170,10 @@ class WebhookDispatcher:
             return
         delay = min(self.settings.webhook_backoff_s * 2 ** (entry["attempts"] - 1), MAX_BACKOFF_S)
         updated = json.dumps(entry, sort_keys=True)
-        # Reschedule only if no newer notification replaced this one meanwhile.
-        with self.conn.pipeline() as pipe:
-            try:
-                pipe.watch(self._bodies)
-                if pipe.hget(self._bodies, delivery_id) != raw:
-                    return
-                pipe.multi()
-                pipe.hset(self._bodies, delivery_id, updated)
-                pipe.zadd(self._due, {delivery_id: time.time() + delay})
-                pipe.execute()
-            except redis.WatchError:
-                return
+        # Reschedule only if no newer notification replaced this one meanwhile: a compare-and-set on this
+        # delivery's own field (a WATCH on the shared hash failed whenever any other delivery was written).
+        if not self.conn.eval(_RESCHEDULE, 2, self._due, self._bodies, delivery_id, raw, updated, time.time() + delay):
+            return
         log.info("job %s: %s webhook failed (%s); retry %d in %.0f s", entry["job_id"], entry["event"], error,
                  entry["attempts"], delay)
 
@@ -179,21 +182,19 @@ class WebhookDispatcher:
         secret = self.settings.webhook_secret
         if not secret:
             return "WEBHOOK_SECRET is not set on the API"
-        request = urllib.request.Request(entry["url"], data=body, method="POST", headers={
+        headers = {
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
             "X-Transfergen-Event": f"job.{entry['event']}",
             "X-Transfergen-Delivery": entry["id"],
             "X-Transfergen-Signature": sign(secret, int(time.time()), body),
-        })
-        try:
-            with urllib.request.urlopen(request, timeout=self.settings.webhook_timeout_s) as response:
-                response.read(1024)
-                return None if 200 <= response.status < 300 else f"HTTP {response.status}"
-        except urllib.error.HTTPError as e:
-            return f"HTTP {e.code}"
-        except (urllib.error.URLError, OSError, ValueError) as e:
-            return str(getattr(e, "reason", e))
+        }
+        try:  # refuses internal addresses, pins the checked one, follows no redirect (jobs.webhook_http)
+            webhook_http.post(entry["url"], body, headers, timeout_s=self.settings.webhook_timeout_s,
+                              allowed_hosts=self.settings.webhook_allowed_hosts, resolver=self.resolver)
+        except webhook_http.DeliveryFailed as e:
+            return str(e)
+        return None
 
     def _record_give_up(self, entry: dict, error: str) -> None:
         message = (f"webhook {entry['event']} to {redact_url(entry['url'])} not delivered after "

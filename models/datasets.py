@@ -37,6 +37,7 @@ class DatasetSummary(BaseModel):
     num_train: int
     num_val: int
     rejected: list[Rejection] = Field(default_factory=list)  # uploaded files that were not kept, and why
+    rejected_omitted: int = 0  # rejected files beyond the first 100 (not listed, so the JSON stays small)
     created_at: str | None = None
 
 

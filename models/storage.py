@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,31 @@ def staging_dir(data_dir: Path) -> Path:
     root = Path(data_dir) / "tmp"
     root.mkdir(parents=True, exist_ok=True)
     return Path(tempfile.mkdtemp(dir=root))
+
+
+def remove_stale_staging(data_dir: Path, older_than_s: float) -> list[Path]:
+    """Remove staging folders in which nothing changed for `older_than_s` seconds; returns them.
+
+    Only a process killed mid-build leaves one behind (every builder removes its own on failure).
+    """
+    root = Path(data_dir) / "tmp"
+    removed = []
+    for path in sorted(root.iterdir()) if root.is_dir() else []:
+        if time.time() - _newest_mtime(path) >= older_than_s:
+            remove_dir(path) if path.is_dir() else path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+def _newest_mtime(path: Path) -> float:
+    newest = 0.0
+    for folder, _, files in os.walk(path):
+        for name in [folder, *(os.path.join(folder, f) for f in files)]:
+            try:
+                newest = max(newest, os.lstat(name).st_mtime)
+            except OSError:  # removed meanwhile
+                continue
+    return newest or path.lstat().st_mtime
 
 
 def dataset_dir(data_dir: Path, dataset_id: str) -> Path | None:

@@ -110,7 +110,8 @@ class JobHooks:
 
     @property
     def lost_lease(self) -> bool:
-        return self.superseded or (self.keeper is not None and self.keeper.lost.is_set())
+        keeper = self.keeper
+        return self.superseded or (keeper is not None and (keeper.lost.is_set() or keeper.expired))
 
     def check_owner(self, txn: Transaction | None) -> None:
         """Inside a record transaction: raise Superseded unless this horse still owns the job."""

@@ -87,7 +87,8 @@ def run_job(payload: dict, *, conn: redis.Redis, settings: QueueSettings,
     try:
         return _run(store, conn, settings, job_id, payload, claim["model_id"], hooks)
     except Superseded:
-        log.warning("job %s: lease lost to another worker; this attempt stops", job_id)
+        log.warning("job %s: this horse lost its lease (taken over, or Redis unreachable for a TTL); "
+                    "this attempt stops", job_id)
         return {"superseded": True}
     finally:
         keeper.stop()
@@ -111,14 +112,14 @@ def _claim(store: JobStore, conn: redis.Redis, settings: QueueSettings, job_id: 
             return {"skipped": "a live worker is training it"}
         step = checkpoint_step(store.run_dir(job_id) / "checkpoints")
         record.model_id = record.model_id or storage.new_id()  # stable: a resumed run publishes here
-        worker_name = token.rsplit(":", 1)[0]
+        # Events are shown to the job's owner: no worker host or PID in them (the lease token has both).
         if record.status == JobStatus.QUEUED:
             record.move_to(JobStatus.RUNNING)
-            txn.event(EventType.STARTED, f"started by worker {worker_name}")
+            txn.event(EventType.STARTED, "started")
         else:
             where = f"resumed from step {step}" if step else "restarted from step 0 (no checkpoint had been saved)"
-            txn.event(EventType.RESUMED, f"{where} by worker {worker_name} (attempt {record.attempt + 1})",
-                      step=step or 0)
+            txn.event(EventType.RESUMED, f"{where} (attempt {record.attempt + 1})", step=step or 0)
+        log.info("job %s: claimed by %s", job_id, token)
         record.attempt += 1
         record.lease, record.pending_resume = token, False
         return {"model_id": record.model_id, "checkpoint_step": step}

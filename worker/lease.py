@@ -16,6 +16,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 
 import redis
@@ -96,13 +97,17 @@ def declare_lost(conn: redis.Redis, job_id: str, dead_token: str | None = None) 
 class LeaseKeeper:
     """Renews a held lease every third of its TTL from a daemon thread, until stopped.
 
-    `lost` is set when the lease turns out to be someone else's; Redis errors are logged and retried
-    (a job keeps training through a short Redis outage; if the lease lapses meanwhile, the sweep
-    decides, and this thread learns the outcome at its next renewal).
+    `lost` is set when the lease turns out to be someone else's, and also when this horse can no
+    longer hold it: no renewal reached Redis for a whole TTL (Redis gone, as when the launcher that
+    ran it and its embedded Redis were stopped). Either way the horse checkpoints and stops instead of
+    training on unseen and publishing later; once the lease has lapsed the sweep resumes the job from
+    that checkpoint. A Redis outage shorter than the TTL is ridden out. (A horse whose worker parent
+    died while Redis stays up keeps renewing and finishes its job: nobody else may start it meanwhile.)
     """
 
     def __init__(self, conn: redis.Redis, job_id: str, token: str, ttl_s: float):
         self.conn, self.job_id, self.token, self.ttl_s = conn, job_id, token, ttl_s
+        self.renewed_at = time.monotonic()  # taken (acquired) just before this keeper starts
         self.lost = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"lease-{job_id}", daemon=True)
@@ -115,12 +120,24 @@ class LeaseKeeper:
         self._stop.set()
         self._thread.join(timeout=5)
 
+    @property
+    def expired(self) -> bool:
+        """No renewal for a whole TTL: true even while a renewal hangs on a dead connection."""
+        return time.monotonic() - self.renewed_at >= self.ttl_s
+
     def _run(self) -> None:
         while not self._stop.wait(self.ttl_s / 3):
             try:
                 if not renew(self.conn, self.job_id, self.token, self.ttl_s):
-                    log.warning("job %s: lease taken over; this horse stops", self.job_id)
-                    self.lost.set()
+                    self._give_up("the lease was taken over")
                     return
+                self.renewed_at = time.monotonic()
             except redis.RedisError:
                 log.warning("job %s: could not renew the lease", self.job_id, exc_info=True)
+                if self.expired:
+                    self._give_up(f"no renewal reached Redis for {self.ttl_s:g} s")
+                    return
+
+    def _give_up(self, why: str) -> None:
+        log.warning("job %s: %s; this horse checkpoints and stops", self.job_id, why)
+        self.lost.set()

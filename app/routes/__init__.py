@@ -3,8 +3,9 @@ from fastapi import APIRouter
 
 from app.routes import (datasets, health, images, job_metrics, jobs, keys, metrics, model_samples, models,
                         share_links)
+from app.schemas import COMMON_ERRORS
 
-api_router = APIRouter()
+api_router = APIRouter(responses=COMMON_ERRORS)  # in the OpenAPI spec, instead of FastAPI's own 422 shape
 api_router.include_router(images.router, prefix="/v1")  # first: the most requested, matched in order
 api_router.include_router(health.router)
 api_router.include_router(metrics.router)

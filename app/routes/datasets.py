@@ -13,7 +13,7 @@ from app.datasets.ingest import IngestError, Limits, Upload
 from app.datasets.options import DatasetOptions
 from app.deps import DataDirDep, QueueDep, SettingsDep
 from app.errors import ApiError, not_found
-from app.schemas import DatasetView
+from app.schemas import DatasetView, error_responses
 from app.security import quotas
 from app.security.access import PrincipalDep, dataset_owner, require_owner
 from app.security.principal import Principal
@@ -52,7 +52,7 @@ _UPLOAD_DOC = {
 }
 
 
-@router.post("", status_code=201, response_model=DatasetView, openapi_extra=_UPLOAD_DOC)
+@router.post("", status_code=201, response_model=DatasetView, openapi_extra=_UPLOAD_DOC, responses=error_responses(415, 429))
 async def create_dataset(request: Request, settings: SettingsDep, principal: PrincipalDep) -> dict:
     """Upload a zip of images (`file`) or several images (`files`); they are normalised and split.
     User keys: RATE_LIMIT_UPLOADS and MAX_STORED_BYTES_PER_KEY apply (429)."""
@@ -64,7 +64,8 @@ async def create_dataset(request: Request, settings: SettingsDep, principal: Pri
         files, fields = split_form(form, FILE_FIELDS)
         options = _validate_options(files, fields, settings.default_resolution)
         uploads = [Upload(f.filename or "upload", f.file, f.content_type) for f in files]
-        limits = Limits(settings.max_images, settings.max_image_pixels, settings.max_upload_bytes)
+        limits = Limits(settings.max_images, settings.max_image_pixels, settings.max_upload_bytes,
+                        max_decode_pixels=settings.max_decode_pixels, max_decode_seconds=settings.max_decode_seconds)
         meta = await run_in_threadpool(store.create_dataset, settings.data_dir, uploads, options, limits,
                                         principal.id)
     except IngestError as exc:
@@ -124,7 +125,7 @@ def get_preview(dataset_id: str, data_dir: DataDirDep, principal: PrincipalDep) 
     return Response(encode_png(make_grid(images)), media_type="image/png", headers=headers)
 
 
-@router.delete("/{dataset_id}", status_code=204, response_class=Response)
+@router.delete("/{dataset_id}", status_code=204, response_class=Response, responses=error_responses(409))
 def delete_dataset(dataset_id: str, data_dir: DataDirDep, queue: QueueDep, principal: PrincipalDep) -> Response:
     """Delete a dataset no queued or running job uses."""
     visible_dataset(data_dir, dataset_id, principal)

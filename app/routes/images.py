@@ -9,14 +9,14 @@ import math
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from app.deps import GeneratorsDep, ReadableModelDep, RendererDep, SettingsDep
-from app.errors import ApiError, not_found
+from app.errors import ApiError, not_found, short_echo
 from app.etags import composite_etag, etag_matches, image_etag
 from app.generation import GeneratorCache, LoadedModel
 from app.rendering import Renderer, grid_key, interpolation_key
-from app.schemas import ImageBatchRequest
+from app.schemas import ImageBatchRequest, error_responses
 from app.security.access import PrincipalDep
 from app.security.principal import Principal
 from app.security.rate_limits import Action
@@ -24,13 +24,17 @@ from app.settings import Settings
 from models.errors import ModelNotFoundError
 from models.latents import MAX_SEED
 
-router = APIRouter(prefix="/models/{model_id}", tags=["images"])
+router = APIRouter(prefix="/models/{model_id}", tags=["images"], responses=error_responses(429))  # uncached images
 
 SEED_RE = re.compile(rf"[0-9]{{1,{len(str(MAX_SEED - 1))}}}")  # digits of a seed; parse_seed checks the bound
 # A URL's bytes change only with the model's weights. private: sent to one key (or link), so shared
 # caches must not hand it to others.
 CACHE_FOREVER = "private, max-age=31536000, immutable"
 _PNG = {200: {"content": {"image/png": {}}}, 304: {"description": "Not modified"}}
+
+# Seeds in paths and queries are parsed by parse_seed (for its error message) but documented as what they are.
+SEED_SCHEMA = {"type": "integer", "minimum": 0, "maximum": MAX_SEED - 1}
+SeedPath = Annotated[str, Path(description="The latent seed, 0 <= seed < 2**32.", json_schema_extra=SEED_SCHEMA)]
 
 Truncation = Annotated[
     float,
@@ -40,7 +44,8 @@ Truncation = Annotated[
 
 def parse_seed(text: str, name: str = "seed") -> int:
     if not SEED_RE.fullmatch(text) or int(text) >= MAX_SEED:
-        raise ApiError(422, "invalid_seed", f"The {name} must be an integer from 0 to {MAX_SEED - 1}, got {text!r}.")
+        message = f"The {name} must be an integer from 0 to {MAX_SEED - 1}, got {short_echo(text)!r}."
+        raise ApiError(422, "invalid_seed", message)
     return int(text)
 
 
@@ -71,7 +76,7 @@ def cached_response(request: Request, etag: str) -> tuple[dict[str, str], Respon
 
 @router.get("/images/{seed}.png", response_class=Response, responses=_PNG)
 async def get_image(
-    model_id: ReadableModelDep, seed: str, request: Request, generators: GeneratorsDep, renderer: RendererDep,
+    model_id: ReadableModelDep, seed: SeedPath, request: Request, generators: GeneratorsDep, renderer: RendererDep,
     principal: PrincipalDep, truncation: Truncation = 1.0,
 ) -> Response:
     """The image the model makes from latent seed `seed`; identical bytes on every call."""
@@ -143,8 +148,8 @@ async def _interpolation(
     return Response(data, media_type=media_type, headers=headers)
 
 
-FromSeed = Annotated[str, Query(alias="from", description="Seed of the first frame.")]
-ToSeed = Annotated[str, Query(alias="to", description="Seed of the last frame.")]
+FromSeed = Annotated[str, Query(alias="from", description="Seed of the first frame.", json_schema_extra=SEED_SCHEMA)]
+ToSeed = Annotated[str, Query(alias="to", description="Seed of the last frame.", json_schema_extra=SEED_SCHEMA)]
 Steps = Annotated[int, Query(ge=2, description="Frames, both ends included.")]
 
 

@@ -19,10 +19,12 @@ from pydantic import HttpUrl
 from app.deps import DataDirDep, ModelOwnersDep, QueueDep, SettingsDep
 from app.errors import ApiError, not_found
 from app.etags import content_etag, etag_matches
+from app.schemas import error_responses
 from app.security import quotas
 from app.security.access import ModelOwners, PrincipalDep, dataset_owner
 from app.security.principal import Principal
 from app.security.rate_limits import Action
+from jobs import webhook_http
 from jobs.events import JobEvent
 from jobs.queue import JobQueue
 from jobs.views import JobView
@@ -65,7 +67,7 @@ def check_inputs_visible(config: TrainConfig, principal: Principal, data_dir: Pa
         raise ApiError(422, "unknown_base_model", f"Base model {config.base_model_id!r} does not exist.")
 
 
-@router.post("", status_code=202, response_model=JobView)
+@router.post("", status_code=202, response_model=JobView, responses=error_responses(429))
 def create_job(body: JobRequest, request: Request, response: Response, queue: QueueDep, data_dir: DataDirDep,
                settings: SettingsDep, principal: PrincipalDep, owners: ModelOwnersDep) -> JobView:
     """Queue a fine-tune of `base_model_id` (or training from scratch when it is null) on a dataset.
@@ -79,6 +81,9 @@ def create_job(body: JobRequest, request: Request, response: Response, queue: Qu
         raise ApiError(422, "webhooks_disabled", "This server has no WEBHOOK_SECRET to sign webhooks with; "
                                                  "leave out webhook_url or ask its operator to set one.")
     url = str(body.webhook_url) if body.webhook_url is not None else None
+    problem = url and webhook_http.url_problem(url, settings.webhook_allowed_hosts)
+    if problem:
+        raise ApiError(422, "webhook_url_not_allowed", f"{problem}.")
     job = queue.enqueue(config, webhook_url=url, webhook_progress=body.webhook_progress, owner=principal.id)
     response.headers["Location"] = f"/v1/jobs/{job.id}"
     return job

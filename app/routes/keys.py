@@ -6,11 +6,12 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from app.errors import ApiError, not_found
+from app.schemas import error_responses
 from app.security.access import AdminDep
 from jobs.keys import Role
 from jobs.keys.store import MAX_NAME_CHARS
 
-router = APIRouter(prefix="/keys", tags=["keys"])
+router = APIRouter(prefix="/keys", tags=["keys"], responses=error_responses(403))
 
 
 class KeyRequest(BaseModel):

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Response
 from app.deps import DataDirDep, GeneratorsDep, ModelDirDep, ModelOwnersDep, QueueDep
 from app.errors import ApiError, not_found
 from app.security.access import PrincipalDep
-from app.schemas import ModelView
+from app.schemas import ModelView, error_responses
 from jobs.ownership import read_owner
 from models import storage
 
@@ -45,7 +45,7 @@ def get_model(model_dir: ModelDirDep) -> dict:
     return model_view(model_dir)
 
 
-@router.delete("/{model_id}", status_code=204, response_class=Response)
+@router.delete("/{model_id}", status_code=204, response_class=Response, responses=error_responses(409))
 def delete_model(
     model_id: str, model_dir: ModelDirDep, data_dir: DataDirDep, queue: QueueDep, generators: GeneratorsDep,
     principal: PrincipalDep, owners: ModelOwnersDep,

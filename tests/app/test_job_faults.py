@@ -95,7 +95,7 @@ def test_api_restart_while_a_job_runs(app_settings, data_dir, settings, start_wo
 def test_a_frontend_follows_a_job_without_polling(app_settings, data_dir, settings, start_worker):
     """Server-Sent Events from queued to finished, a preview while training, signed webhooks."""
     secret = "s3cret"
-    api_settings = app_settings.model_copy(update={"webhook_secret": secret})
+    api_settings = app_settings.model_copy(update={"webhook_secret": secret, "webhook_allowed_hosts": ["127.0.0.1"]})
     with WebhookReceiver() as receiver, TestClient(create_app(api_settings)) as client:
         body = {**_body(write_dataset(data_dir), steps=40, checkpoint_every=10, preview_every=10),
                 "webhook_url": receiver.url, "webhook_progress": True}

@@ -19,7 +19,8 @@ SECRET = "s3cret"
 
 @pytest.fixture
 def hook_settings(settings):
-    return settings.model_copy(update={"webhook_secret": SECRET, "webhook_backoff_s": 0.2, "webhook_max_attempts": 3})
+    return settings.model_copy(update={"webhook_secret": SECRET, "webhook_backoff_s": 0.2, "webhook_max_attempts": 3,
+                                       "webhook_allowed_hosts": ["127.0.0.1"]})  # the test receivers' host
 
 
 @pytest.fixture
@@ -69,7 +70,7 @@ def test_failures_are_retried_with_backoff_then_given_up_and_logged(queue, hook_
 
     assert len(receiver.requests) == 3  # webhook_max_attempts
     last = queue.events(job.id)[-1]
-    assert last.type == "webhook_failed" and "after 3 attempts (last: HTTP 500)" in last.message
+    assert last.type == "webhook_failed" and "after 3 attempts (last: delivery failed: HTTP 500)" in last.message
     assert "s3cret" not in last.message
 
 
@@ -119,3 +120,24 @@ def test_a_crashed_dispatchers_claims_are_sent_by_another(queue, hook_settings, 
             crashed.stop()
             other.stop()
     assert len(receiver.requests) == 1
+
+
+def test_concurrent_failures_are_all_rescheduled_with_backoff(queue, hook_settings, data_dir):
+    """Defect 8: a reschedule WATCHed the shared hash, so another delivery's write lost it (WatchError):
+    the delivery then waited out its 120 s claim with attempts still 0."""
+    record = queue.store.read(queue.enqueue(tiny_config(write_dataset(data_dir)), webhook_url="http://x.invalid/").id)
+    with WebhookReceiver(statuses=[500] * 64) as receiver:
+        for i in range(16):
+            copy = record.model_copy(update={"id": f"{record.id}{i:02d}"})
+            copy.webhook = copy.webhook.model_copy(update={"url": receiver.url})
+            webhooks.notify(queue.conn, hook_settings.queue_name, copy, "failed")
+        dispatcher = webhooks.WebhookDispatcher(queue.conn, hook_settings, senders=8)
+        try:
+            assert dispatcher.run_once(limit=16) == 16
+        finally:
+            dispatcher.stop()
+    due_key, _ = webhooks._keys(hook_settings.queue_name)
+    entries = webhooks.pending(queue.conn, hook_settings.queue_name)
+    assert len(entries) == 16 and {entry["attempts"] for entry in entries} == {1}
+    scores = [score for _, score in queue.conn.zrange(due_key, 0, -1, withscores=True)]
+    assert max(scores) < time.time() + 5  # the 0.2 s backoff, not the 120 s claim

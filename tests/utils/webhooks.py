@@ -20,11 +20,13 @@ def verify(secret: str, header: str, body: bytes, tolerance_s: float = 300.0) ->
 
 
 class WebhookReceiver:
-    """Records every POST (headers, body); answers the status codes in `statuses` in turn, then 200."""
+    """Records every POST (headers, body); answers the status codes in `statuses` in turn, then 200
+    (with `Location: redirect_to` when given)."""
 
-    def __init__(self, statuses: list[int] | None = None):
+    def __init__(self, statuses: list[int] | None = None, redirect_to: str | None = None, tls=None):
         self.requests: list[dict] = []
         self.statuses = list(statuses or [])
+        self.redirect_to = redirect_to
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -33,6 +35,8 @@ class WebhookReceiver:
                 receiver.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
                 status = receiver.statuses.pop(0) if receiver.statuses else 200
                 self.send_response(status)
+                if receiver.redirect_to:
+                    self.send_header("Location", receiver.redirect_to)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -41,6 +45,11 @@ class WebhookReceiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.server_names: list[str | None] = []  # TLS SNI of each handshake, with `tls` (an ssl.SSLContext)
+        if tls is not None:
+            tls.sni_callback = lambda sock, name, context: self.server_names.append(name)
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+            self.url = self.url.replace("http://", "https://")
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self) -> "WebhookReceiver":

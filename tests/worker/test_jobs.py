@@ -7,6 +7,8 @@ and tests/jobs/test_embedded_redis.py run as real `python -m worker` processes.
 from __future__ import annotations
 
 import json
+import os
+import socket
 import threading
 
 import pytest
@@ -52,6 +54,8 @@ def test_job_succeeds_and_publishes_the_run_folder(job_queue, data_dir, run_jobs
     assert _types(job_queue, job.id) == ["queued", "started", "checkpoint", "checkpoint", "finished"]
     assert [e.step for e in events if e.type == "checkpoint"] == [2, 4]
     assert events[-1].status == "succeeded" and [e.seq for e in events] == [1, 2, 3, 4, 5]
+    # Defect 11: events are shown to the job's owner, so they name no worker host or PID
+    assert not any(socket.gethostname() in e.message or f":{os.getpid()}" in e.message for e in events)
     assert job_queue.active_jobs_for_dataset(dataset_id) == []
     assert job_queue.rq_status(job.id) == "finished"  # recorded outcomes are returned to RQ, never raised
 
@@ -161,3 +165,31 @@ def test_payload_is_json(job_queue, data_dir):
     assert func == "worker.jobs.train_job"
     assert args == [{"job_id": job.id, "config": tiny_config(dataset_id).model_dump(mode="json")}]
     assert kwargs == {}
+
+
+@pytest.mark.slow  # trains until Redis goes, then waits out the lease TTL
+def test_a_horse_that_cannot_renew_its_lease_checkpoints_and_stops(job_queue, settings, data_dir):
+    """Defect 12: Redis gone mid-run (the launcher and its embedded Redis stopped): the horse must stop
+    within about a lease TTL, keep a checkpoint, and publish nothing, instead of training on."""
+    import redis
+
+    from worker.jobs import run_job
+
+    dataset_id = write_dataset(data_dir, resolution=16)
+    job = job_queue.enqueue(tiny_config(dataset_id, steps=100_000, checkpoint_every=100_000))
+    conn = redis.Redis.from_url(settings.redis_url)
+    outcome: dict = {}
+    thread = threading.Thread(target=lambda: outcome.update(
+        run_job({"job_id": job.id, "config": job.config}, conn=conn, settings=settings)))
+    thread.start()
+    wait_for(lambda: (job_queue.store.read(job.id).progress or 0) and job_queue.store.read(job.id).progress.step >= 3,
+             timeout=120, interval=0.1, what="training to start")
+    conn.connection_pool = redis.ConnectionPool(host="127.0.0.1", port=1, socket_connect_timeout=0.2)  # Redis gone
+    thread.join(timeout=settings.lease_ttl_s + 30)
+
+    assert not thread.is_alive(), "the horse trained on without its lease"
+    assert outcome == {"superseded": True}
+    record = job_queue.store.read(job.id)
+    assert record.status == "running" and record.model_id  # left for the sweep to resume once Redis is back
+    assert not (storage.models_root(data_dir) / record.model_id).exists()
+    assert any((job_queue.store.run_dir(job.id) / "checkpoints").iterdir())  # saved as it stopped

@@ -6,6 +6,8 @@ import uuid
 
 import pytest
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from worker import lease
 
@@ -69,3 +71,36 @@ def test_keeper_renews_and_notices_a_takeover(conn, job_id):
 
 def test_token_names_host_and_pid():
     assert lease.new_token(pid=1234).startswith(lease.token_prefix(1234))
+
+
+def _gone() -> redis.Redis:
+    """A client of a Redis that is not there (nothing listens on port 1), failing at once (no retries)."""
+    return redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2, retry=Retry(NoBackoff(), 0))
+
+
+def test_keeper_gives_up_when_redis_is_gone_for_a_ttl(job_id):
+    """Defect 12: with no Redis (its launcher stopped), a horse must stop, not train on and publish later."""
+    gone = _gone()
+    keeper = lease.LeaseKeeper(gone, job_id, lease.new_token(), 1.0).start()
+    try:
+        assert not keeper.expired and not keeper.lost.is_set()
+        assert keeper.lost.wait(4)
+        assert keeper.expired
+    finally:
+        keeper.stop()
+
+
+@pytest.mark.slow  # waits out most of a TTL
+def test_keeper_rides_out_an_outage_shorter_than_the_ttl(conn, job_id):
+    token = lease.new_token()
+    lease.acquire(conn, job_id, token, 3)
+    keeper = lease.LeaseKeeper(conn, job_id, token, 3).start()
+    try:
+        keeper.conn = _gone()  # Redis away...
+        time.sleep(1.5)
+        keeper.conn = conn  # ...and back within the TTL
+        time.sleep(2.5)
+        assert not keeper.lost.is_set() and not keeper.expired
+        assert lease.holder(conn, job_id) == token
+    finally:
+        keeper.stop()

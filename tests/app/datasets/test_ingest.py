@@ -27,8 +27,8 @@ def run(files: dict[str, bytes], *, resolution: int = 16, limits: Limits = LIMIT
     """(saved images as arrays, rejected) for uploads given as {filename: bytes}."""
     saved: list[np.ndarray] = []
     uploads = [Upload(name, io.BytesIO(data), content_type) for name, data in files.items()]
-    rejected = ingest(uploads, resolution=resolution, limits=limits, save=lambda im: saved.append(np.asarray(im)))
-    return saved, rejected
+    report = ingest(uploads, resolution=resolution, limits=limits, save=lambda im: saved.append(np.asarray(im)))
+    return saved, report.rejected
 
 
 @pytest.mark.parametrize("fmt", ["PNG", "JPEG", "WEBP", "BMP", "GIF"])

@@ -29,8 +29,8 @@ def test_zip_upload_creates_a_split_dataset(client, data_dir):
     response = upload_zip(client, archive, "emoji.zip", resolution="16", seed="3")
     assert response.status_code == 201, response.text
     dataset = response.json()
-    assert set(dataset) == {"id", "name", "resolution", "num_images", "num_train", "num_val", "rejected", "created_at",
-                            "owner"}
+    assert set(dataset) == {"id", "name", "resolution", "num_images", "num_train", "num_val", "rejected",
+                            "rejected_omitted", "created_at", "owner"}
     assert (dataset["name"], dataset["resolution"], dataset["num_images"]) == ("emoji", 16, 12)
     assert (dataset["num_train"], dataset["num_val"]) == (11, 1)
     assert dataset["rejected"] == [

@@ -191,3 +191,16 @@ def test_queue_positions(client, data_dir):
     assert (first["queue_position"], second["queue_position"]) == (1, 2)
     client.post(f"/v1/jobs/{first['id']}/cancel")
     assert client.get(f"/v1/jobs/{second['id']}").json()["queue_position"] == 1
+
+
+INTERNAL_WEBHOOKS = ["http://127.0.0.1:9/x", "http://2130706433:9/x", "http://169.254.169.254/",
+                     "http://[::ffff:10.0.0.1]/x", "http://localhost:9/x"]
+
+
+def test_webhook_to_an_internal_address_is_refused(make_client, data_dir):
+    client = make_client(webhook_secret="s3cret")
+    body = job_body(write_dataset(data_dir))
+    for url in INTERNAL_WEBHOOKS:
+        assert_error(client.post("/v1/jobs", json={**body, "webhook_url": url}), 422, "webhook_url_not_allowed")
+    allowed = make_client(webhook_secret="s3cret", webhook_allowed_hosts=["127.0.0.1"])
+    assert allowed.post("/v1/jobs", json={**body, "webhook_url": "http://127.0.0.1:9/x"}).status_code == 202

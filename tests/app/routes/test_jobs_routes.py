@@ -71,7 +71,8 @@ def _bases(data_dir) -> dict[str, str]:
     [
         ({"base": "vae", "method": "freeze_d"}, "not_applicable"),  # FreezeD freezes D blocks: a VAE has none
         ({"base": "gan", "method": "freeze_encoder"}, "not_applicable"),
-        ({"base": "projected"}, "not_applicable"),  # its D is projected: a standard D cannot load it
+        # its D is projected: a standard D cannot load it (unset, preset "auto" keeps the base's kind)
+        ({"base": "projected", "discriminator": "standard"}, "not_applicable"),
         ({"family": "vae", "discriminator": "projected"}, "not_applicable"),
         ({"base": "untrainable"}, "base_not_trainable"),
         ({"base": "gan", "latent_dim": 32}, "from_scratch_only"),

@@ -12,23 +12,22 @@ KID is computed on EfficientNet-Lite0 features ("KID-EffLite0"): not comparable 
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import sys
 import tempfile
 import time
-import zipfile
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from models import datasets, storage  # noqa: E402
+from scoring import read_zip, write_dataset  # noqa: E402  (bench/scoring.py)
+
+from models import storage  # noqa: E402
 from models.config import TrainConfig  # noqa: E402
 from models.images import encode_png, make_grid  # noqa: E402
 
@@ -44,16 +43,6 @@ METHODS = {  # name -> TrainConfig overrides; "scratch" trains the same architec
 }
 GRID_COLUMNS = 12
 SCRATCH_OF = {"vae_finetune": "vae_scratch"}  # the from-scratch row each method is compared with
-
-
-def read_zip(path: Path) -> np.ndarray:
-    with zipfile.ZipFile(path) as archive:
-        names = sorted(n for n in archive.namelist() if n.endswith(".png"))
-        return np.stack([np.asarray(Image.open(io.BytesIO(archive.read(n))).convert("RGB")) for n in names])
-
-
-def write_dataset(data_dir: Path, dataset_id: str, images: np.ndarray) -> None:
-    datasets.write_training_set(data_dir, dataset_id, dataset_id, int(images.shape[1]), map(Image.fromarray, images))
 
 
 def emoji_files(folder: Path, shots: list[int]) -> Path:

@@ -29,19 +29,29 @@ def _ready(url: str) -> bool:
         return False
 
 
+def _start_serve(env: dict, log_path, port: int) -> subprocess.Popen:
+    """`python -m app.serve` with `env`, once its API answers /readyz (its output goes to `log_path`)."""
+    with open(log_path, "wb") as log:
+        launcher = subprocess.Popen([sys.executable, "-m", "app.serve"], cwd=REPO_ROOT, env=env,
+                                    stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_for(lambda: launcher.poll() is not None or _ready(f"http://127.0.0.1:{port}/readyz"),
+                 timeout=60, what="the API to be ready")
+        assert launcher.poll() is None, log_path.read_text()
+    except BaseException:
+        stop_process(launcher)
+        raise
+    return launcher
+
+
 def test_serve_starts_everything_and_stops_it(tmp_path):
     import psutil
 
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "QUEUE_NAME")}
     env.update(DATA_DIR=str(tmp_path / "data"), PORT=str(port), QUEUE_NAME="serve-test", LOG_LEVEL="WARNING")
-    with open(tmp_path / "serve.log", "wb") as log:
-        launcher = subprocess.Popen([sys.executable, "-m", "app.serve"], cwd=REPO_ROOT, env=env,
-                                    stdout=log, stderr=subprocess.STDOUT)
+    launcher = _start_serve(env, tmp_path / "serve.log", port)
     try:
-        wait_for(lambda: launcher.poll() is not None or _ready(f"http://127.0.0.1:{port}/readyz"),
-                 timeout=60, what="the API to be ready")
-        assert launcher.poll() is None, (tmp_path / "serve.log").read_text()
         children = psutil.Process(launcher.pid).children()
         commands = sorted(" ".join(c.cmdline()[1:3]) for c in children)
         assert commands == ["-m uvicorn", "-m worker"]
@@ -69,13 +79,8 @@ def test_serve_on_a_network_address_needs_a_key_first(tmp_path):
     made = subprocess.run([sys.executable, "-m", "jobs.keys", "create", "--name", "admin", "--role", "admin"],
                           cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert made.returncode == 0, made.stderr
-    with open(tmp_path / "serve.log", "wb") as log:
-        launcher = subprocess.Popen([sys.executable, "-m", "app.serve"], cwd=REPO_ROOT, env=env,
-                                    stdout=log, stderr=subprocess.STDOUT)
+    launcher = _start_serve(env, tmp_path / "serve.log", port)
     try:
-        wait_for(lambda: launcher.poll() is not None or _ready(f"http://127.0.0.1:{port}/readyz"),
-                 timeout=60, what="the API to be ready")
-        assert launcher.poll() is None, (tmp_path / "serve.log").read_text()
         url = f"http://127.0.0.1:{port}/v1/datasets"
         assert httpx.get(url).status_code == 401
         assert httpx.get(url, headers={"Authorization": f"Bearer {made.stdout.strip()}"}).status_code == 200

@@ -14,7 +14,7 @@ when one answers, else the embedded one), then for each shot count:
   and scores them with bench/scoring.py against <prefix>_eval.zip (KID-EffLite0, KID-EffLite2, SWD,
   memorisation ratio against every uploaded image: copies of validation images count too).
 Reports each job's wall time from submit to succeeded and the training CPU time its model card records.
-Writes bench/results/default_job[_<prefix>].json.
+Writes bench/results/default_job[_<prefix>].json and _grid.png (seeds 0-7 of every scored model, one row each).
 """
 from __future__ import annotations
 
@@ -130,10 +130,21 @@ def images_by_seed(client, model_id: str, count: int) -> np.ndarray:
     return np.stack(images)
 
 
+GRID_SAMPLES = 8  # seeds 0..7 of each scored model, one row each in the grid
+
+
 def score_model(client, scorer: Scorer, model_id: str, train_images: np.ndarray, count: int) -> dict:
-    row = scorer.score_images(images_by_seed(client, model_id, count), train_images)
+    images = images_by_seed(client, model_id, count)
+    row = scorer.score_images(images, train_images)
     row.pop("fakes")
-    return row
+    return {**row, "grid": images[:GRID_SAMPLES]}
+
+
+def write_grid(rows: list[dict], path: Path) -> None:
+    """Seeds 0..7 of every scored model as the API served them, one row per line of the table."""
+    from models.images import encode_png, make_grid
+
+    path.write_bytes(encode_png(make_grid(np.concatenate([r["grid"] for r in rows]), columns=GRID_SAMPLES)))
 
 
 def main():
@@ -170,7 +181,8 @@ def main():
             steps = card["card"]["steps"]
             rows.append({"run": "default_finetune", "shots": shots, "steps": steps, "job_wall_seconds": round(wall, 1),
                          "train_cpu_seconds": card["card"].get("cpu_seconds"),
-                         "recipe": {k: card["card"].get(k) for k in ("method", "augment", "r1_gamma", "batch_size")},
+                         "recipe": {k: card["card"].get(k) for k in ("method", "augment", "r1_gamma", "batch_size", "discriminator",
+                                                                      "projected_resolution", "projected_pixel")},
                          **score_model(client, scorer, job["model_id"], zip_images, args.samples)})
             print(_format(rows[-1]), flush=True)
             if args.scratch:
@@ -185,7 +197,8 @@ def main():
     for row in rows:
         print(_format(row))
     out.parent.mkdir(parents=True, exist_ok=True)
-    clean = [{k: (round(v, 6) if isinstance(v, float) else v) for k, v in r.items()} for r in rows]
+    write_grid(rows, out.with_name(f"{out.stem}_grid.png"))
+    clean = [{k: (round(v, 6) if isinstance(v, float) else v) for k, v in r.items() if k != "grid"} for r in rows]
     out.write_text(json.dumps({"target": args.prefix, "base": args.base, "networks": scorer.labels,
                                "samples": args.samples, "rows": clean}, indent=2) + "\n")
     print(f"wrote {out}")

@@ -7,8 +7,13 @@ alternating blocks (before, after, before, after, ...), so load from other proce
 - before: the default fine-tune of v1: the "lite" generator and discriminator of the first shipped base
   (base_channels 128, latent 128), float32, DiffAugment, R1 0.1, standard D. Its networks are built
   fresh: a step costs the same whatever the weights hold, so the old base's files are not needed;
+- standard: today's fine-tune with the standard D asked for explicitly (preset "auto", discriminator
+  "standard": the base's own D, R1, DiffAugment) on this machine's precision ("auto"): the v1 recipe
+  with today's step-cost work (bfloat16 where the CPU has AMX);
 - after:  what `POST /v1/jobs` with only dataset_id and base_model_id trains today (preset "auto" on the
-  shipped base, resolved by models.preflight), on this machine's precision ("auto").
+  shipped base, resolved by models.preflight: the projected D with the base's D as pixel branch), on
+  this machine's precision. It does more work per step than the others: its win is quality per
+  CPU-minute (bench/transfer_curve.py), not steps per second.
 steps/s is the median over blocks of (steps in the block) / (its wall time); images/s = steps/s x batch.
 Also reports the process CPU seconds per step, which other processes do not inflate as much.
 Writes bench/results/train_speed.json.
@@ -75,6 +80,7 @@ def main() -> None:
     write_dataset(data_dir, "openmoji100", read_zip(data / "openmoji64_train100.zip"))
     arms = {
         "before": TrainConfig(dataset_id="openmoji100", **BEFORE),
+        "standard": TrainConfig(dataset_id="openmoji100", base_model_id=args.base, discriminator="standard"),
         "after": TrainConfig(dataset_id="openmoji100", base_model_id=args.base),
     }
     built = {name: build_arm(config, data_dir) for name, config in arms.items()}
@@ -85,7 +91,7 @@ def main() -> None:
         for name, (config, model, batches) in built.items():
             wall, cpu = time_block(model, batches, args.steps)
             blocks[name].append({"wall_s": round(wall, 3), "cpu_s": round(cpu, 3)})
-            print(f"block {block} {name:<6} {args.steps / wall:6.2f} steps/s  {cpu / args.steps:6.3f} CPU s/step",
+            print(f"block {block} {name:<8} {args.steps / wall:6.2f} steps/s  {cpu / args.steps:6.3f} CPU s/step",
                   flush=True)
     rows = {}
     for name, (config, _, _) in built.items():
@@ -96,7 +102,8 @@ def main() -> None:
             "cpu_seconds_per_step": round(statistics.median(b["cpu_s"] / args.steps for b in blocks[name]), 4),
             "config": {k: v for k, v in config.model_dump(mode="json").items()
                        if k in ("base_model_id", "architecture", "base_channels", "discriminator",
-                                "projected_resolution", "augment", "r1_gamma", "batch_size", "precision")},
+                                "projected_resolution", "projected_pixel", "augment", "r1_gamma", "batch_size",
+                                "precision", "steps")},
             "blocks": blocks[name],
         }
     from models.precision import resolve
@@ -108,11 +115,14 @@ def main() -> None:
         "steps_per_block": args.steps,
         "arms": rows,
         "speedup_steps_per_second": round(rows["after"]["steps_per_second"] / rows["before"]["steps_per_second"], 3),
+        "speedup_standard_d_steps_per_second": round(
+            rows["standard"]["steps_per_second"] / rows["before"]["steps_per_second"], 3),
     }
     for name, row in rows.items():
-        print(f"{name:<6} {row['steps_per_second']:6.2f} steps/s  {row['images_per_second']:7.1f} images/s  "
+        print(f"{name:<8} {row['steps_per_second']:6.2f} steps/s  {row['images_per_second']:7.1f} images/s  "
               f"{row['cpu_seconds_per_step']:.3f} CPU s/step  {row['config']}")
-    print(f"after / before: {result['speedup_steps_per_second']:.3f}x steps/s")
+    print(f"after / before: {result['speedup_steps_per_second']:.3f}x steps/s; "
+          f"standard / before: {result['speedup_standard_d_steps_per_second']:.3f}x steps/s")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(f"wrote {args.out}")

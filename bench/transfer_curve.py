@@ -33,10 +33,16 @@ from scoring import Scorer, read_zip, require_files, write_dataset  # noqa: E402
 from models.config import TrainConfig  # noqa: E402
 
 METHODS = {  # name -> overrides of the preset's recipe ({} = the default job)
-    "default": {},
-    "ada": dict(augment="ada"),
-    "lr_half": dict(learning_rate=1e-4),
-    "projected": dict(discriminator="projected", projected_resolution=64),  # deep transfer: new D on EffLite0
+    "default": {},  # today: the projected D with the base's D as pixel branch (= "projected_pixel")
+    "standard": dict(discriminator="standard"),  # the base's own D alone, DiffAugment, R1 (the default until issue 9)
+    "ada": dict(discriminator="standard", augment="ada"),
+    "lr_half": dict(discriminator="standard", learning_rate=1e-4),
+    # deep transfer: a new D on frozen EffLite0 features (input 64) ...
+    "projected": dict(discriminator="projected", projected_resolution=64, projected_pixel=False),
+    "projected_lr_half": dict(discriminator="projected", projected_resolution=64, projected_pixel=False,
+                              learning_rate=1e-4),
+    # ... plus the base's own pixel D beside the feature-space patches
+    "projected_pixel": dict(discriminator="projected", projected_resolution=64, projected_pixel=True),
 }
 GRID_SAMPLES = 8
 
@@ -114,18 +120,23 @@ def write_plot(rows: list[dict], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    panels = [("kid_mean", "KID-EffLite0 vs openmoji64_eval"), ("kid_mean_efflite2", "KID-EffLite2 (D never reads it)"),
+              ("swd", "SWD (x1e3)")]
+    panels = [(key, title) for key, title in panels if all(key in r for r in rows)]
+    figure, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4.2))
     for (method, shots), group in _groups(rows).items():
         x = [r["cpu_minutes"] for r in group]
         style = "-o" if shots >= 100 else "--s"
-        axes[0].plot(x, [r["kid_mean"] for r in group], style, label=f"{method}, {shots} shots")
-        axes[1].plot(x, [r["swd"] for r in group], style, label=f"{method}, {shots} shots")
-    for axis, name in zip(axes, ["KID-EffLite0 vs openmoji64_eval", "SWD (x1e3)"]):
+        for axis, (key, _) in zip(axes, panels):
+            axis.plot(x, [r[key] for r in group], style, label=f"{method}, {shots} shots")
+    for axis, (_, title) in zip(axes, panels):
         axis.set_xscale("log")
         axis.set_xlabel("CPU-minutes of training (2-core CPU)")
-        axis.set_title(name)
+        axis.set_title(title)
         axis.grid(True, which="both", alpha=0.3)
-    axes[0].axhline(0.05, color="grey", linestyle=":", linewidth=1)
+    for axis, (key, _) in zip(axes, panels):
+        if key.startswith("kid"):
+            axis.axhline(0.05, color="grey", linestyle=":", linewidth=1)
     axes[0].legend(fontsize=7)
     figure.tight_layout()
     figure.savefig(path, dpi=110)
@@ -139,14 +150,21 @@ def write_grid(rows: list[dict], path: Path) -> None:
     path.write_bytes(encode_png(make_grid(images, columns=GRID_SAMPLES)))
 
 
-def write_results(rows: list[dict], args, scorer: Scorer) -> None:
+def write_results(rows: list[dict], args, scorer: Scorer, earlier: dict | None = None) -> None:
+    """The json and plot of `rows` (plus, with --append, the earlier run's rows of other methods/shots);
+    the sample grid of this run's rows (its own file with --append: earlier runs' samples are not kept)."""
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    write_plot(rows, args.out.with_suffix(".png"))
-    write_grid(rows, args.out.with_name(f"{args.out.stem}_grid.png"))
     clean = [{k: (round(v, 6) if isinstance(v, float) else v) for k, v in r.items() if k != "fakes"} for r in rows]
+    methods = {m: METHODS[m] for m in args.methods.split(",")}
+    if earlier:
+        ran = {(r["method"], r["shots"]) for r in rows}
+        clean = [r for r in earlier["rows"] if (r["method"], r["shots"]) not in ran] + clean
+        methods = {**earlier.get("methods", {}), **methods}
+    write_plot(clean, args.out.with_suffix(".png"))
+    grid_name = f"{args.out.stem}_grid_{args.methods.replace(',', '_')}.png" if earlier else f"{args.out.stem}_grid.png"
+    write_grid(rows, args.out.with_name(grid_name))
     args.out.write_text(json.dumps({"target": args.prefix, "base": args.base, "networks": scorer.labels,
-                                    "methods": {m: METHODS[m] for m in args.methods.split(",")},
-                                    "rows": clean}, indent=2) + "\n")
+                                    "methods": methods, "rows": clean}, indent=2) + "\n")
 
 
 def _groups(rows):
@@ -168,6 +186,8 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--samples", type=int, default=500, help="generated images per evaluation")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "transfer_curve.json")
+    parser.add_argument("--append", action="store_true",
+                        help="keep --out's rows of other methods/shots (same target and base) and add this run's")
     args = parser.parse_args()
     args.points = [float(p) for p in args.points.split(",")]
     shots_list = [int(s) for s in args.shots.split(",")]
@@ -177,6 +197,9 @@ def main():
     data = require_files(args.data, [f"{args.prefix}_eval.zip"] + [f"{args.prefix}_train{n}.zip" for n in shots_list],
                          "bench/transfer_curve.py")
 
+    earlier = json.loads(args.out.read_text()) if args.append and args.out.is_file() else None
+    if earlier and (earlier["target"], earlier["base"]) != (args.prefix, args.base):
+        sys.exit(f"--append: {args.out} measured {earlier['target']} on {earlier['base']}, not {args.prefix} on {args.base}")
     data_dir = Path(tempfile.mkdtemp(prefix="transfer-curve-"))
     scorer = Scorer(read_zip(data / f"{args.prefix}_eval.zip"), args.samples, REPO / "var" / "cache" / "features")
     rows = []
@@ -185,8 +208,8 @@ def main():
         write_dataset(data_dir, f"target{shots}", train_images)
         for method in args.methods.split(","):
             rows.extend(run_curve(method, shots, args, data_dir, scorer, train_images))
-            write_results(rows, args, scorer)  # after each curve: a long run interrupted keeps what it measured
-    print(f"wrote {args.out}, {args.out.with_suffix('.png')}, {args.out.with_name(args.out.stem + '_grid.png')}")
+            write_results(rows, args, scorer, earlier)  # after each curve: a long run interrupted keeps what it measured
+    print(f"wrote {args.out}, {args.out.with_suffix('.png')} and the sample grid beside them")
 
 
 if __name__ == "__main__":

@@ -51,6 +51,9 @@ class TrainConfig(BaseModel):
     # usable from scratch or on top of a base generator.
     discriminator: Literal["standard", "projected"] = "standard"
     projected_resolution: int = Field(128, ge=32, le=256)  # the projected D's feature network input size
+    # Projected only: a pixel-space D (the base's own, or a fresh one from scratch) judges beside the
+    # feature-space patches with equal weight; keeps outlines and colours the frozen features miss.
+    projected_pixel: bool = False
     # bfloat16 compute (float32 weights) where the hardware runs it fast; "auto" decides per machine
     # (models/precision.py). Saved networks are float32 either way.
     precision: Precision = "auto"
@@ -68,6 +71,8 @@ class TrainConfig(BaseModel):
     def _check_freeze(self) -> "TrainConfig":
         if self.method == "freeze_d" and self.discriminator == "projected":
             raise ValueError("method 'freeze_d' does not apply to the projected discriminator: its feature network is always frozen")
+        if self.projected_pixel and self.discriminator != "projected":
+            raise ValueError("projected_pixel applies to discriminator='projected' only")
         if self.discriminator == "projected" and self.r1_gamma > 0:
             # The feature network's resize has no second derivative in TensorFlow, and Projected GAN
             # trains without R1 anyway: unset means off, an explicit value is a mistake to report.

@@ -109,6 +109,10 @@ def check(config: TrainConfig, dataset: DatasetMeta, base: BaseModelInfo | None)
     if base.card.get("discriminator") == "projected" and config.discriminator != "projected":
         raise PreflightError("not_applicable", f"Base model {base.id!r} has a projected discriminator; "
                                                "fine-tune it with discriminator='projected'.")
+    if base.card.get("discriminator") == "projected" and config.projected_pixel != bool(base.card.get("projected_pixel")):
+        raise PreflightError("not_applicable", f"Base model {base.id!r} has a projected discriminator "
+                                               f"{'with' if base.card.get('projected_pixel') else 'without'} a pixel "
+                                               f"branch; a fine-tune keeps it (leave projected_pixel unset).")
     _check_inherited_fields(config, base)
 
 

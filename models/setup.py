@@ -77,7 +77,9 @@ def _base_partner(config, base: BaseModelInfo, resolution):
     """The base's discriminator (or encoder); a fresh projected D when the run asks for one the base lacks
     (models.preflight refuses a standard D on a base whose D is projected)."""
     if base.family == "gan" and config.discriminator == "projected" and base.card.get("discriminator") != "projected":
-        return build_projected_discriminator(resolution, config.projected_resolution)  # deep transfer on a base G
+        # deep transfer on a base G; the base's pretrained D becomes the pixel branch when asked
+        pixel = load_network(base.folder / storage.DISCRIMINATOR_FILE) if config.projected_pixel else None
+        return build_projected_discriminator(resolution, config.projected_resolution, pixel_discriminator=pixel)
     return load_network(base.folder / storage.FAMILY_FILES[base.family])
 
 
@@ -97,7 +99,10 @@ def build_training_model(config: TrainConfig, data_dir: Path, resolution: int):
         generator = build_generator("lite" if family == "vae" else config.architecture, resolution,
                                     config.latent_dim, config.base_channels)
         third = (build_encoder(resolution, config.latent_dim, config.base_channels) if family == "vae" else
-                 build_projected_discriminator(resolution, config.projected_resolution)
+                 build_projected_discriminator(
+                     resolution, config.projected_resolution,
+                     pixel_discriminator=build_discriminator(config.architecture, resolution, config.base_channels,
+                                                             config.d_spectral_norm) if config.projected_pixel else None)
                  if config.discriminator == "projected" else
                  build_discriminator(config.architecture, resolution, config.base_channels, config.d_spectral_norm))
         networks = (generator, _copy_of(generator), third)

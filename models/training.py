@@ -116,7 +116,7 @@ def _model_card(config, model_id, job_id, dataset_meta, base_card, hooks, wall_s
         "resolution": dataset_meta.resolution,
         "latent_dim": base_card["latent_dim"] if from_base else config.latent_dim,
         "discriminator": config.discriminator if family == "gan" else None,
-        **({"projected_resolution": config.projected_resolution}
+        **({"projected_resolution": config.projected_resolution, "projected_pixel": config.projected_pixel}
            if family == "gan" and config.discriminator == "projected" else {}),
         "parent_id": config.base_model_id,
         "dataset_id": config.dataset_id,

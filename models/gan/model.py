@@ -82,7 +82,9 @@ class GAN(keras.Model):
     def _latents(self, batch_size):
         return keras.random.normal((batch_size, self.latent_dim), seed=self.noise_seed)
 
-    def train_step(self, real_images):
+    def train_step(self, data):
+        # fit() on a dataset of images passes the batch; train_on_batch(x) passes (x, None, None)
+        real_images, _, _ = keras.utils.unpack_x_y_sample_weight(data)
         batch_size = tf.shape(real_images)[0]
         d_loss, real_logits, fake_logits = self._discriminator_step(real_images, batch_size)
         g_loss = self._generator_step(batch_size)

@@ -28,11 +28,25 @@ def test_what_the_user_sets_is_never_changed():
     assert (resolved.steps, resolved.learning_rate, resolved.augment) == (7, 0.003, "none")
 
 
-def test_a_fine_tune_keeps_its_base_discriminator_kind():
-    projected = presets.apply_preset(TrainConfig(dataset_id="d", base_model_id="b"), 100, PROJECTED_BASE)
-    assert (projected.discriminator, projected.r1_gamma, projected.projected_resolution) == ("projected", 0.0, 64)
-    standard = presets.apply_preset(TrainConfig(dataset_id="d", base_model_id="b"), 100, STANDARD_BASE)
-    assert (standard.discriminator, standard.r1_gamma) == ("standard", 0.1)
+def test_a_fine_tune_of_a_standard_base_gets_the_projected_d_with_the_base_d_as_pixel_branch():
+    resolved = presets.apply_preset(TrainConfig(dataset_id="d", base_model_id="b"), 100, STANDARD_BASE)
+    assert (resolved.discriminator, resolved.projected_pixel, resolved.projected_resolution, resolved.r1_gamma) == \
+        ("projected", True, 64, 0.0)
+
+
+def test_a_base_with_a_projected_d_keeps_it_as_it_is():
+    resolved = presets.apply_preset(TrainConfig(dataset_id="d", base_model_id="b"), 100,
+                                    {**PROJECTED_BASE, "projected_resolution": 128})
+    assert (resolved.discriminator, resolved.r1_gamma, resolved.projected_resolution, resolved.projected_pixel) == \
+        ("projected", 0.0, 128, False)
+
+
+@pytest.mark.parametrize("choice", [dict(discriminator="standard"), dict(r1_gamma=1.0), dict(method="freeze_d")])
+def test_asking_for_the_standard_d_or_what_only_it_takes_gets_the_standard_recipe(choice):
+    resolved = presets.apply_preset(TrainConfig(dataset_id="d", base_model_id="b", **choice), 100, STANDARD_BASE)
+    assert resolved.discriminator == "standard" and not resolved.projected_pixel
+    assert resolved.steps == presets.DISCRIMINATOR_RECIPES["standard"]["steps"]
+    assert resolved.r1_gamma == choice.get("r1_gamma", 0.1)
 
 
 def test_from_scratch_gets_the_recipe_the_shipped_base_was_trained_with():
@@ -65,17 +79,40 @@ def test_an_invalid_combination_is_still_refused():
         presets.apply_preset(TrainConfig(dataset_id="d", base_model_id="b", method="freeze_d"), 100, PROJECTED_BASE)
 
 
-def test_preflight_turns_a_conflict_with_the_recipe_into_a_clear_refusal(data_dir):
-    from models import preflight, storage
-    from models.preflight import PreflightError
+def _projected_base_and_dataset(data_dir) -> str:
+    """A stand-in base with a projected D (no pixel branch) named "projected-base"; returns a 16x16 dataset's id."""
+    from models import storage
     from tests.utils.datasets import write_dataset
 
     folder = storage.models_root(data_dir) / "projected-base"
     folder.mkdir(parents=True)
     storage.write_json_atomic(folder / storage.MODEL_CARD, {**PROJECTED_BASE, "id": "projected-base"})
     (folder / storage.DISCRIMINATOR_FILE).write_bytes(b"")
-    dataset_id = write_dataset(data_dir, resolution=16)
-    request = TrainConfig(dataset_id=dataset_id, base_model_id="projected-base", method="freeze_d")
+    return write_dataset(data_dir, resolution=16)
+
+
+def _refusal(request, data_dir):
+    from models import preflight
+    from models.preflight import PreflightError
+
     with pytest.raises(PreflightError) as refused:
         preflight.preflight(request, data_dir)
-    assert refused.value.code == "not_applicable" and "projected" in refused.value.message
+    return refused.value
+
+
+def test_preflight_turns_a_conflict_with_the_recipe_into_a_clear_refusal(data_dir):
+    dataset_id = _projected_base_and_dataset(data_dir)
+    refused = _refusal(TrainConfig(dataset_id=dataset_id, base_model_id="projected-base", method="freeze_d"), data_dir)
+    assert refused.code == "not_applicable" and "projected" in refused.message
+
+
+def test_preflight_refuses_to_add_or_drop_the_pixel_branch_of_a_projected_base(data_dir):
+    from models import preflight
+
+    dataset_id = _projected_base_and_dataset(data_dir)
+    request = TrainConfig(dataset_id=dataset_id, base_model_id="projected-base", projected_pixel=True,
+                          discriminator="projected")
+    refused = _refusal(request, data_dir)
+    assert refused.code == "not_applicable" and "pixel branch" in refused.message
+    unset = preflight.preflight(TrainConfig(dataset_id=dataset_id, base_model_id="projected-base"), data_dir)
+    assert (unset.discriminator, unset.projected_pixel) == ("projected", False)

@@ -69,6 +69,10 @@ def test_upload_finetune_watch_and_explore(page, live_server, tiny_base_model, w
     expect(page.locator(f"#base-{tiny_base_model}")).to_be_checked()
     expect(page.locator("#base-emoji64-gan")).to_be_disabled()  # 64x64: says to upload at 64x64
     page.locator("#train-advanced summary").click()
+    # Options the recipe picks start empty ("recipe"); choosing one sends it (the standard D keeps this test fast).
+    expect(page.locator("#opt-discriminator")).to_have_value("")
+    expect(page.locator("#opt-steps")).to_have_attribute("placeholder", "recipe")
+    page.select_option("#opt-discriminator", "standard")
     for name, value in {"steps": STEPS, "batch_size": 4, "preview_every": 50, "eval_every": 200, "eval_images": 16}.items():
         page.fill(f"#opt-{name}", str(value))
     page.evaluate("""() => { window.progressSeen = []; new MutationObserver(() => {
@@ -93,6 +97,7 @@ def test_upload_finetune_watch_and_explore(page, live_server, tiny_base_model, w
     expect(events.last).to_contain_text("finished")
     job = httpx.get(f"{live_server}/v1/jobs/{job_id}").json()
     assert job["status"] == "succeeded" and job["config"]["steps"] == STEPS and job["config"]["batch_size"] == 4
+    assert job["config"]["discriminator"] == "standard" and job["config"]["projected_pixel"] is False
 
     # The seed explorer: the large image of a seed is the API's PNG of that seed, byte for byte.
     bodies = {}

@@ -87,3 +87,45 @@ def test_an_explicit_r1_with_projected_is_rejected_and_unset_means_off():
     assert TrainConfig(dataset_id="d", discriminator="projected").r1_gamma == 0
     with pytest.raises(ValueError, match="r1_gamma"):
         TrainConfig(dataset_id="d", discriminator="projected", r1_gamma=1.0)
+
+
+def test_the_pixel_branch_is_the_pixel_discriminator_weighted_like_all_patches():
+    from models.gan.networks import build_discriminator
+    from models.gan.projected import has_pixel_branch
+
+    pixel = build_discriminator("lite", 32, 16)
+    images = np.random.default_rng(2).uniform(-1, 1, (3, 32, 32, 3)).astype("float32")
+    alone = np.asarray(pixel(images))
+    discriminator = build_projected_discriminator(32, feature_resolution=64, pixel_discriminator=pixel)
+    logits = np.asarray(discriminator(images))
+    patches = 8 * 8 * 3 + 4 * 4
+    assert has_pixel_branch(discriminator) and logits.shape == (3, 2 * patches)
+    np.testing.assert_allclose(logits[:, patches:], np.repeat(alone, patches, axis=1), atol=1e-5)
+    # its weights are the pixel D's own (shared, not copied): a fine-tune starts from the pretrained D
+    owned = {id(w) for w in discriminator.trainable_weights}
+    assert all(id(w) in owned for w in pixel.trainable_weights)
+    assert not has_pixel_branch(build_projected_discriminator(32, feature_resolution=64))
+
+
+def test_a_fine_tune_with_projected_pixel_starts_from_the_base_d_and_saves_it(data_dir, tiny_base_model, tmp_path):
+    from models import storage as store
+    from models.gan.projected import has_pixel_branch
+    from models.loading import load_network
+
+    dataset_id = write_dataset(data_dir, num_train=6, seed=7)
+    config = tiny_config(dataset_id, base_model_id=tiny_base_model, discriminator="projected",
+                         projected_resolution=64, projected_pixel=True, steps=2)
+    model, _ = build_training_model(config, data_dir, 16)
+    base_d = load_network(store.models_root(data_dir) / tiny_base_model / store.DISCRIMINATOR_FILE)
+    pixel_layers = [layer.name for layer in base_d.layers[1:]]
+    for name in pixel_layers:
+        for a, b in zip(base_d.get_layer(name).get_weights(), model.discriminator.get_layer(name).get_weights()):
+            np.testing.assert_array_equal(a, b)
+    card = train(config, data_dir=data_dir, run_dir=tmp_path / "run", model_id="run")
+    assert card["projected_pixel"] is True
+    assert has_pixel_branch(load_network(tmp_path / "run" / store.DISCRIMINATOR_FILE))
+
+
+def test_projected_pixel_needs_the_projected_discriminator():
+    with pytest.raises(ValueError, match="projected_pixel"):
+        TrainConfig(dataset_id="d", projected_pixel=True)

@@ -9,6 +9,9 @@ import { number, plural } from "../format.js";
 import { componentFields, limitsText, openapi, parseValue } from "../schema.js";
 
 const NOT_OPTIONS = new Set(["dataset_id", "base_model_id", "webhook_url", "webhook_progress"]);
+// Options the recipe (preset "auto") picks by dataset size and base when the request leaves them out
+// (models/presets.py): shown empty, sent only when the user fills them in.
+const RECIPE_OPTIONS = new Set(["steps", "learning_rate", "augment", "r1_gamma", "discriminator"]);
 const GROUPS = [
   ["Training", ["steps", "batch_size", "learning_rate", "seed"]],
   ["Method and augmentation", ["method", "freeze_d_layers", "augment", "ada_target", "ada_speed_images", "r1_gamma",
@@ -32,7 +35,7 @@ const HELP = {
   eval_every: "Steps between KID measurements on the validation images; empty: only at the end.",
   preview_every: "Steps between preview grids on the job page.",
   checkpoint_every: "Steps between checkpoints a lost job resumes from.",
-  discriminator: "projected reads frozen EfficientNet-Lite0 features (deep transfer).",
+  discriminator: "projected reads frozen EfficientNet-Lite0 features (deep transfer; the recipe adds the base's own D); standard is the base's D alone.",
 };
 
 function fieldInput(spec) {
@@ -40,19 +43,24 @@ function fieldInput(spec) {
   const attrs = { id, name: spec.name, "aria-describedby": `${id}-hint ${id}-error` };
   if (spec.type === "boolean") return h("input", { ...attrs, type: "checkbox", checked: Boolean(spec.default) });
   if (spec.type === "enum") {
-    return h("select", attrs, spec.enum.map((value) => h("option", { value, selected: value === spec.default }, value)));
+    const recipe = spec.recipe ? [h("option", { value: "", selected: true }, "recipe")] : [];
+    return h("select", attrs, [...recipe, ...spec.enum.map((value) =>
+      h("option", { value, selected: !spec.recipe && value === spec.default }, value))]);
   }
   if (spec.type === "integer" || spec.type === "number") {
     return h("input", { ...attrs, type: "number", inputmode: spec.type === "integer" ? "numeric" : "decimal",
       min: spec.min ?? undefined, max: spec.max ?? undefined, step: spec.type === "integer" ? 1 : "any",
-      value: spec.default ?? "", placeholder: spec.nullable && spec.default === null ? "none" : undefined });
+      value: spec.recipe ? "" : spec.default ?? "",
+      placeholder: spec.recipe ? "recipe" : spec.nullable && spec.default === null ? "none" : undefined });
   }
   return h("input", { ...attrs, type: "text", value: spec.default ?? "" });
 }
 
-function field(spec) {
+function field(schemaSpec) {
+  const spec = RECIPE_OPTIONS.has(schemaSpec.name) ? { ...schemaSpec, default: undefined, recipe: true } : schemaSpec;
   const input = fieldInput(spec);
-  const hint = [HELP[spec.name], limitsText(spec)].filter(Boolean).join(" ");
+  const recipeHint = spec.recipe ? "Empty: the recipe for your dataset's size and base." : null;
+  const hint = [HELP[spec.name], recipeHint, limitsText(spec)].filter(Boolean).join(" ");
   const control = spec.type === "boolean"
     ? h("label", { class: "check", for: input.id }, input, " ", LABELS[spec.name] ?? spec.title)
     : [h("label", { for: input.id }, LABELS[spec.name] ?? spec.title), input];

@@ -13,7 +13,7 @@ from models.config import TrainConfig
 
 # By the dataset's number of training images: the first row whose bound is >= that number applies.
 # Measured with bench/transfer_curve.py (README "Quality per CPU-minute"); the step counts keep a default
-# job near 15 CPU-minutes of training with the projected D (~1.4 CPU-s per step at batch 32, 2 cores).
+# job under 15 CPU-minutes with the projected D (~1.2 CPU-s per step at batch 32; jobs measured 12-13).
 FINE_TUNE_RECIPES: list[tuple[int | None, dict]] = [
     (30, dict(steps=600, augment="diffaugment", learning_rate=1e-4)),  # few-shot: gentler
     (None, dict(steps=600, augment="diffaugment", learning_rate=2e-4)),

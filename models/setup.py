@@ -83,6 +83,16 @@ def _base_partner(config, base: BaseModelInfo, resolution):
     return load_network(base.folder / storage.FAMILY_FILES[base.family])
 
 
+def _fresh_discriminator(config, resolution):
+    """From scratch: the standard D, or the projected D (with a fresh standard D as its pixel branch when asked)."""
+    if config.discriminator == "projected" and not config.projected_pixel:
+        return build_projected_discriminator(resolution, config.projected_resolution)
+    standard = build_discriminator(config.architecture, resolution, config.base_channels, config.d_spectral_norm)
+    if config.discriminator != "projected":
+        return standard
+    return build_projected_discriminator(resolution, config.projected_resolution, pixel_discriminator=standard)
+
+
 def build_training_model(config: TrainConfig, data_dir: Path, resolution: int):
     """The training model (GAN or VAE) for this run and the base model's card (None from scratch).
 
@@ -99,12 +109,7 @@ def build_training_model(config: TrainConfig, data_dir: Path, resolution: int):
         generator = build_generator("lite" if family == "vae" else config.architecture, resolution,
                                     config.latent_dim, config.base_channels)
         third = (build_encoder(resolution, config.latent_dim, config.base_channels) if family == "vae" else
-                 build_projected_discriminator(
-                     resolution, config.projected_resolution,
-                     pixel_discriminator=build_discriminator(config.architecture, resolution, config.base_channels,
-                                                             config.d_spectral_norm) if config.projected_pixel else None)
-                 if config.discriminator == "projected" else
-                 build_discriminator(config.architecture, resolution, config.base_channels, config.d_spectral_norm))
+                 _fresh_discriminator(config, resolution))
         networks = (generator, _copy_of(generator), third)
     build = _build_vae if family == "vae" else _build_gan
     return build(config, networks), base_card

@@ -43,6 +43,7 @@ def d_channels(size: int) -> int:
     """Channels of a scale discriminator's layer at `size`: the paper's halved (256 at <= 8, 32 at 64), for CPU."""
     return min(256, max(32, 2048 // size))
 DEFAULT_FEATURE_RESOLUTION = 128
+PIXEL_REPEAT = "pixel_repeat"  # the layer that repeats the pixel branch's logit once per patch
 
 
 def weights_dir() -> Path:
@@ -152,9 +153,6 @@ def build_projected_discriminator(resolution: int, feature_resolution: int | Non
     pixel = _pixel_branch(pixel_discriminator, image)
     repeated = layers.Flatten(name=f"{PIXEL_REPEAT}_flatten")(layers.RepeatVector(patches.shape[-1], name=PIXEL_REPEAT)(pixel))
     return keras.Model(image, layers.Concatenate(name="logit")([patches, repeated]), name="projected_discriminator")
-
-
-PIXEL_REPEAT = "pixel_repeat"
 
 
 def _pixel_branch(discriminator: keras.Model, image):

@@ -129,3 +129,15 @@ def test_a_fine_tune_with_projected_pixel_starts_from_the_base_d_and_saves_it(da
 def test_projected_pixel_needs_the_projected_discriminator():
     with pytest.raises(ValueError, match="projected_pixel"):
         TrainConfig(dataset_id="d", projected_pixel=True)
+
+
+def test_from_scratch_projected_pixel_gets_a_fresh_standard_d_as_its_pixel_branch(data_dir):
+    from models.gan.projected import has_pixel_branch
+
+    dataset_id = write_dataset(data_dir, num_train=6, seed=8)
+    with_pixel, _ = build_training_model(tiny_config(dataset_id, discriminator="projected", projected_resolution=64,
+                                                     projected_pixel=True), data_dir, 16)
+    without, _ = build_training_model(tiny_config(dataset_id, discriminator="projected", projected_resolution=64),
+                                      data_dir, 16)
+    assert has_pixel_branch(with_pixel.discriminator) and not has_pixel_branch(without.discriminator)
+    assert with_pixel.discriminator.get_layer("b2_logit") is not None  # the lite D's head, 16x16: blocks 0-2

@@ -37,7 +37,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from scoring import Scorer, read_zip, require_files  # noqa: E402  (bench/scoring.py)
+from scoring import Scorer, read_zip, require_files, write_sample_rows  # noqa: E402  (bench/scoring.py)
 
 ZIP_BATCH = 250  # seeds per POST .../images (the server's max_zip_images is 256)
 
@@ -140,13 +140,6 @@ def score_model(client, scorer: Scorer, model_id: str, train_images: np.ndarray,
     return {**row, "grid": images[:GRID_SAMPLES]}
 
 
-def write_grid(rows: list[dict], path: Path) -> None:
-    """Seeds 0..7 of every scored model as the API served them, one row per line of the table."""
-    from models.images import encode_png, make_grid
-
-    path.write_bytes(encode_png(make_grid(np.concatenate([r["grid"] for r in rows]), columns=GRID_SAMPLES)))
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, required=True)
@@ -197,7 +190,8 @@ def main():
     for row in rows:
         print(_format(row))
     out.parent.mkdir(parents=True, exist_ok=True)
-    write_grid(rows, out.with_name(f"{out.stem}_grid.png"))
+    # seeds 0..7 of every scored model as the API served them, one row per line of the table
+    write_sample_rows([r["grid"] for r in rows], out.with_name(f"{out.stem}_grid.png"), GRID_SAMPLES)
     clean = [{k: (round(v, 6) if isinstance(v, float) else v) for k, v in r.items() if k != "grid"} for r in rows]
     out.write_text(json.dumps({"target": args.prefix, "base": args.base, "networks": scorer.labels,
                                "samples": args.samples, "rows": clean}, indent=2) + "\n")

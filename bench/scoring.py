@@ -35,6 +35,14 @@ def write_dataset(data_dir: Path, dataset_id: str, images: np.ndarray) -> None:
     datasets.write_training_set(data_dir, dataset_id, dataset_id, int(images.shape[1]), map(Image.fromarray, images))
 
 
+def write_sample_rows(image_rows: list[np.ndarray], path: Path, columns: int) -> None:
+    """A PNG grid with one row of `columns` samples per entry of `image_rows` (uint8 HxWx3 images)."""
+    from models.images import encode_png, make_grid
+
+    images = np.concatenate([row[:columns] for row in image_rows])
+    path.write_bytes(encode_png(make_grid(images, columns=columns)))
+
+
 def require_files(folder: Path, names: list[str], script: str, flag: str = "--data") -> Path:
     """`folder`, once every file a run reads is there; exits with a clear message otherwise."""
     missing = [name for name in names if not (folder / name).is_file()]

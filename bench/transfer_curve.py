@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from scoring import Scorer, read_zip, require_files, write_dataset  # noqa: E402  (bench/scoring.py)
+from scoring import Scorer, read_zip, require_files, write_dataset, write_sample_rows  # noqa: E402  (bench/scoring.py)
 
 from models.config import TrainConfig  # noqa: E402
 
@@ -144,10 +144,7 @@ def write_plot(rows: list[dict], path: Path) -> None:
 
 def write_grid(rows: list[dict], path: Path) -> None:
     """One row per (method, shots, point): GRID_SAMPLES samples each."""
-    from models.images import encode_png, make_grid
-
-    images = np.concatenate([r["fakes"][:GRID_SAMPLES] for r in rows])
-    path.write_bytes(encode_png(make_grid(images, columns=GRID_SAMPLES)))
+    write_sample_rows([r["fakes"] for r in rows], path, GRID_SAMPLES)
 
 
 def write_results(rows: list[dict], args, scorer: Scorer, earlier: dict | None = None) -> None:

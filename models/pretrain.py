@@ -123,6 +123,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--r1-gamma", type=float, default=0.1)
     parser.add_argument("--discriminator", default="standard", choices=["standard", "projected"])
     parser.add_argument("--projected-resolution", type=int, default=128)
+    parser.add_argument("--projected-pixel", action="store_true",
+                        help="projected D only: a pixel-space D judges beside the features (with --continue-from: "
+                             "the start model's own D)")
     parser.add_argument("--precision", default="auto", choices=["auto", "float32", "bfloat16"])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--licence", default="see ATTRIBUTION.md")
@@ -144,6 +147,7 @@ def train_stage(args: argparse.Namespace, dataset_id: str) -> tuple[dict, Path]:
         learning_rate=args.learning_rate, family=args.family, architecture=args.architecture,
         base_channels=args.base_channels, augment="diffaugment", r1_gamma=args.r1_gamma,
         discriminator=args.discriminator, projected_resolution=args.projected_resolution,
+        projected_pixel=args.projected_pixel,
         precision=args.precision, seed=args.seed, preset="none",  # a base's recipe is spelled out in full
         preview_every=250, checkpoint_every=250,
     )

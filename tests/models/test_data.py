@@ -26,3 +26,12 @@ def test_the_pipeline_resumed_at_a_step_yields_the_same_batches():
     resumed = [b.numpy() for b in training_pipeline(images, 3, seed=1, start_step=4).take(2)]
     assert all(np.array_equal(a, b) for a, b in zip(full[4:], resumed))
     assert full[0].dtype == np.float32 and full[0].min() >= -1.0 and full[0].max() <= 1.0
+
+
+def test_pipeline_batch_of_a_step_is_those_images_scaled_with_a_static_shape():
+    images = np.random.default_rng(0).integers(0, 256, size=(7, 4, 4, 3), dtype=np.uint8)
+    dataset = training_pipeline(images, 5, seed=2, start_step=3)
+    assert dataset.element_spec.shape.as_list() == [5, 4, 4, 3]  # Keras traces train_step once
+    batch = next(iter(dataset)).numpy()
+    expected = images[batch_indices(7, 5, seed=2, step=3)].astype(np.float32) / 127.5 - 1.0
+    np.testing.assert_allclose(batch, expected, rtol=0, atol=1e-6)

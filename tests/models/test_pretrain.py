@@ -68,3 +68,17 @@ def test_score_only_records_kid_of_a_saved_model_without_training(tmp_path, monk
     card = storage.read_json(out / storage.MODEL_CARD)
     assert card["metrics"]["kid_vs_source"]["reference"] == "source set (4 of 6 images)"
     assert card["card"]["steps"] == 2 and (out / storage.GENERATOR_EMA_FILE).read_bytes() == weights
+
+
+def test_continue_with_projected_pixel_keeps_the_start_models_d_as_pixel_branch(tmp_path, monkeypatch):
+    source = _zip_of_blobs(tmp_path / "a.zip", 6, 0)
+    tiny = ["--resolution", 16, "--base-channels", 16, "--batch-size", 4, "--kid-images", 0]
+    first, second = tmp_path / "first", tmp_path / "second"
+    _pretrain(monkeypatch, "--zip", source, "--out", first, "--work", tmp_path / "w1", "--steps", 2, *tiny)
+    _pretrain(monkeypatch, "--zip", source, "--continue-from", first, "--out", second, "--work", tmp_path / "w2",
+              "--steps", 1, "--discriminator", "projected", "--projected-resolution", 32, "--projected-pixel",
+              "--r1-gamma", 0, *tiny)
+    card = storage.read_json(second / storage.MODEL_CARD)
+    assert card["discriminator"] == "projected" and card["projected_pixel"] is True
+    assert storage.read_json(second / storage.CONFIG_FILE)["projected_pixel"] is True
+    assert [stage["steps"] for stage in card["card"]["stages"]] == [2, 1]

@@ -44,10 +44,11 @@ def _wants_standard_d(config: TrainConfig) -> bool:
 
 
 def _discriminator_recipe(config: TrainConfig, base_card: dict) -> dict:
-    """A base with a projected D keeps it as it is; other GAN bases get DISCRIMINATOR_RECIPES' default."""
+    """A base with a projected D keeps it as it is (or, with a pixel branch, gives the standard recipe that
+    branch when the user asks for it); other GAN bases get DISCRIMINATOR_RECIPES' default."""
     if base_card.get("family", "gan") != "gan":
         return {}
-    if base_card.get("discriminator") == "projected":
+    if base_card.get("discriminator") == "projected" and not (base_card.get("projected_pixel") and _wants_standard_d(config)):
         return {"discriminator": "projected", "r1_gamma": 0.0, "projected_pixel": bool(base_card.get("projected_pixel")),
                 **({"projected_resolution": base_card["projected_resolution"]}
                    if base_card.get("projected_resolution") else {})}

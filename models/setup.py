@@ -15,7 +15,7 @@ from models.errors import TrainingError
 from models.gan.diffaugment import DiffAugment
 from models.gan.model import GAN
 from models.gan.networks import build_discriminator, build_generator, discriminator_blocks
-from models.gan.projected import build_projected_discriminator, is_projected
+from models.gan.projected import build_projected_discriminator, is_projected, pixel_discriminator_of
 from models.loading import load_network
 from models.preflight import BaseModelInfo, read_base
 from models.precision import resolve as resolve_precision
@@ -74,12 +74,16 @@ def _build_vae(config, networks) -> VAE:
 
 
 def _base_partner(config, base: BaseModelInfo, resolution):
-    """The base's discriminator (or encoder); a fresh projected D when the run asks for one the base lacks
-    (models.preflight refuses a standard D on a base whose D is projected)."""
-    if base.family == "gan" and config.discriminator == "projected" and base.card.get("discriminator") != "projected":
+    """The base's discriminator (or encoder); a fresh projected D when the run asks for one the base lacks;
+    the pixel branch alone when the run asks for the standard D on a base whose projected D has one
+    (models.preflight refuses the standard D on a projected base without a pixel branch)."""
+    base_is_projected = base.card.get("discriminator") == "projected"
+    if base.family == "gan" and config.discriminator == "projected" and not base_is_projected:
         # deep transfer on a base G; the base's pretrained D becomes the pixel branch when asked
         pixel = load_network(base.folder / storage.DISCRIMINATOR_FILE) if config.projected_pixel else None
         return build_projected_discriminator(resolution, config.projected_resolution, pixel_discriminator=pixel)
+    if base.family == "gan" and config.discriminator == "standard" and base_is_projected:
+        return pixel_discriminator_of(load_network(base.folder / storage.DISCRIMINATOR_FILE))
     return load_network(base.folder / storage.FAMILY_FILES[base.family])
 
 

@@ -170,6 +170,18 @@ def _pixel_branch(discriminator: keras.Model, image):
     return x
 
 
+def pixel_discriminator_of(discriminator: keras.Model) -> keras.Model:
+    """The pixel branch of a projected D as a standalone standard D: a copy of its layers (same names, so
+    FreezeD's block lookups work) and weights. A base trained with projected_pixel carries a pretrained
+    standard D this way, for fine-tunes that ask for the standard D."""
+    if not has_pixel_branch(discriminator):
+        raise ValueError("this projected discriminator has no pixel branch")
+    branch = keras.Model(discriminator.input, discriminator.get_layer(PIXEL_REPEAT).input, name="discriminator")
+    standalone = keras.models.clone_model(branch)
+    standalone.set_weights(branch.get_weights())
+    return standalone
+
+
 def has_pixel_branch(discriminator: keras.Model) -> bool:
     return any(layer.name == PIXEL_REPEAT for layer in discriminator.layers)
 

@@ -79,14 +79,16 @@ def test_an_invalid_combination_is_still_refused():
         presets.apply_preset(TrainConfig(dataset_id="d", base_model_id="b", method="freeze_d"), 100, PROJECTED_BASE)
 
 
-def _projected_base_and_dataset(data_dir) -> str:
-    """A stand-in base with a projected D (no pixel branch) named "projected-base"; returns a 16x16 dataset's id."""
+def _projected_base_and_dataset(data_dir, pixel: bool = False) -> str:
+    """A stand-in base with a projected D (with a pixel branch when `pixel`) named "projected-base"; returns a
+    16x16 dataset's id."""
     from models import storage
     from tests.utils.datasets import write_dataset
 
     folder = storage.models_root(data_dir) / "projected-base"
     folder.mkdir(parents=True)
-    storage.write_json_atomic(folder / storage.MODEL_CARD, {**PROJECTED_BASE, "id": "projected-base"})
+    storage.write_json_atomic(folder / storage.MODEL_CARD,
+                              {**PROJECTED_BASE, "id": "projected-base", "projected_pixel": pixel})
     (folder / storage.DISCRIMINATOR_FILE).write_bytes(b"")
     return write_dataset(data_dir, resolution=16)
 
@@ -116,3 +118,25 @@ def test_preflight_refuses_to_add_or_drop_the_pixel_branch_of_a_projected_base(d
     assert refused.code == "not_applicable" and "pixel branch" in refused.message
     unset = preflight.preflight(TrainConfig(dataset_id=dataset_id, base_model_id="projected-base"), data_dir)
     assert (unset.discriminator, unset.projected_pixel) == ("projected", False)
+
+
+def test_a_projected_base_with_a_pixel_branch_gives_that_branch_to_who_asks_for_the_standard_d(data_dir):
+    from models import preflight
+
+    card = {**PROJECTED_BASE, "projected_pixel": True}
+    kept = presets.apply_preset(TrainConfig(dataset_id="d", base_model_id="b"), 100, card)
+    assert (kept.discriminator, kept.projected_pixel) == ("projected", True)
+    standard = presets.apply_preset(TrainConfig(dataset_id="d", base_model_id="b", discriminator="standard"), 100, card)
+    assert (standard.discriminator, standard.r1_gamma, standard.steps) == ("standard", 0.1, 1500)
+
+    dataset_id = _projected_base_and_dataset(data_dir, pixel=True)
+    checked = preflight.preflight(TrainConfig(dataset_id=dataset_id, base_model_id="projected-base",
+                                              discriminator="standard"), data_dir)
+    assert checked.discriminator == "standard" and not checked.projected_pixel
+
+
+def test_without_a_pixel_branch_the_standard_d_on_a_projected_base_is_refused(data_dir):
+    dataset_id = _projected_base_and_dataset(data_dir)
+    refused = _refusal(TrainConfig(dataset_id=dataset_id, base_model_id="projected-base", discriminator="standard",
+                                   preset="none"), data_dir)
+    assert refused.code == "not_applicable" and "without a pixel branch" in refused.message

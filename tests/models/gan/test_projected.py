@@ -141,3 +141,38 @@ def test_from_scratch_projected_pixel_gets_a_fresh_standard_d_as_its_pixel_branc
                                       data_dir, 16)
     assert has_pixel_branch(with_pixel.discriminator) and not has_pixel_branch(without.discriminator)
     assert with_pixel.discriminator.get_layer("b2_logit") is not None  # the lite D's head, 16x16: blocks 0-2
+
+
+def test_the_pixel_branch_comes_back_out_as_a_standalone_standard_d():
+    from models.gan.networks import build_discriminator
+    from models.gan.projected import pixel_discriminator_of
+
+    pixel = build_discriminator("lite", 32, 16)
+    images = np.random.default_rng(3).uniform(-1, 1, (2, 32, 32, 3)).astype("float32")
+    discriminator = build_projected_discriminator(32, feature_resolution=64, pixel_discriminator=pixel)
+    standalone = pixel_discriminator_of(discriminator)
+    np.testing.assert_allclose(np.asarray(standalone(images)), np.asarray(pixel(images)), atol=1e-5)
+    assert [layer.name for layer in standalone.layers[1:]] == [layer.name for layer in pixel.layers[1:]]
+    assert not {id(w) for w in standalone.weights} & {id(w) for w in discriminator.weights}  # a copy
+    with pytest.raises(ValueError, match="no pixel branch"):
+        pixel_discriminator_of(build_projected_discriminator(32, feature_resolution=64))
+
+
+def test_a_standard_fine_tune_of_a_projected_pixel_base_starts_from_its_pixel_branch(data_dir, tiny_base_model, tmp_path):
+    from models.gan.projected import has_pixel_branch
+    from models.loading import load_network
+
+    dataset_id = write_dataset(data_dir, num_train=6, seed=9)
+    projected = tiny_config(dataset_id, base_model_id=tiny_base_model, discriminator="projected",
+                            projected_resolution=64, projected_pixel=True, steps=2)
+    train(projected, data_dir=data_dir, run_dir=storage.models_root(data_dir) / "pixel-base", model_id="pixel-base")
+    base_d = load_network(storage.models_root(data_dir) / "pixel-base" / storage.DISCRIMINATOR_FILE)
+    assert has_pixel_branch(base_d)
+    standard = tiny_config(dataset_id, base_model_id="pixel-base", discriminator="standard", steps=2)
+    model, _ = build_training_model(standard, data_dir, 16)
+    assert not is_projected(model.discriminator)
+    for layer in model.discriminator.layers[1:]:
+        for a, b in zip(base_d.get_layer(layer.name).get_weights(), layer.get_weights()):
+            np.testing.assert_array_equal(a, b)
+    card = train(standard, data_dir=data_dir, run_dir=tmp_path / "run", model_id="run")
+    assert card["discriminator"] == "standard"

@@ -50,10 +50,11 @@ def _zip_images(zip_paths: list[Path]):
                     yield image.convert("RGB")
 
 
-def finish_card(card: dict, run_dir: Path, wall_seconds: float) -> None:
-    """The card of the whole run: total wall time, and the last logged losses (a run that stopped on
-    its time budget is saved by a second, zero-step call whose own figures would say nothing)."""
+def finish_card(card: dict, run_dir: Path, wall_seconds: float, cpu_seconds: float) -> None:
+    """The card of the whole run: total wall and CPU time, and the last logged losses (a run that stopped
+    on its time budget is saved by a second, zero-step call whose own figures would say nothing)."""
     card["card"]["wall_seconds"] = round(wall_seconds, 1)
+    card["card"]["cpu_seconds"] = round(cpu_seconds, 1)
     rows = [r for r in storage.read_jsonl(run_dir / storage.METRICS_FILE) if "g_loss" in r]
     if rows:
         card["metrics"]["final_losses"] = {"g": rows[-1]["g_loss"], "d": rows[-1]["d_loss"]}
@@ -62,8 +63,9 @@ def finish_card(card: dict, run_dir: Path, wall_seconds: float) -> None:
 def stage_of(card: dict) -> dict:
     """One training stage as the card records it."""
     own = card["card"]
-    return {"data": own.get("data"), "steps": own["steps"], "wall_seconds": own["wall_seconds"],
-            "hardware": own.get("hardware")}
+    stage = {"data": own.get("data"), "steps": own["steps"], "wall_seconds": own["wall_seconds"],
+             "hardware": own.get("hardware")}
+    return {**stage, "cpu_seconds": own["cpu_seconds"]} if own.get("cpu_seconds") is not None else stage
 
 
 def add_previous_stages(card: dict, previous: dict) -> None:
@@ -74,6 +76,10 @@ def add_previous_stages(card: dict, previous: dict) -> None:
     card["card"]["stages"] = stages
     card["card"]["steps"] = sum(stage["steps"] for stage in stages)
     card["card"]["wall_seconds"] = round(sum(stage["wall_seconds"] for stage in stages), 1)
+    if all("cpu_seconds" in stage for stage in stages):
+        card["card"]["cpu_seconds"] = round(sum(stage["cpu_seconds"] for stage in stages), 1)
+    else:  # stages recorded before CPU time was
+        card["card"].pop("cpu_seconds", None)
     card["card"]["description"] = (f"{card['family'].upper()} trained from scratch in {len(stages)} stages "
                                    f"({card['card']['steps']} steps); last stage on {card['card']['data']}")
 
@@ -153,7 +159,7 @@ def train_stage(args: argparse.Namespace, dataset_id: str) -> tuple[dict, Path]:
     )
     run_dir = args.work / "run"
     deadline = time.monotonic() + args.minutes * 60 if args.minutes else None
-    started = time.monotonic()
+    started, cpu_started = time.monotonic(), time.process_time()
     report = lambda p: print(p, flush=True)  # noqa: E731
     size = f"{args.resolution}x{args.resolution}"
     extra = {"data": f"{source_name(args.zip)} (all images, {size})", "licence": args.licence}
@@ -165,7 +171,7 @@ def train_stage(args: argparse.Namespace, dataset_id: str) -> tuple[dict, Path]:
         reached = stop.step
         config = config.model_copy(update={"steps": reached})
         card = train(config, data_dir=args.work, run_dir=run_dir, model_id=model_id, card_extra=extra)
-    finish_card(card, run_dir, wall_seconds=time.monotonic() - started)
+    finish_card(card, run_dir, wall_seconds=time.monotonic() - started, cpu_seconds=time.process_time() - cpu_started)
     if previous is not None:
         add_previous_stages(card, previous)
     return card, run_dir

@@ -46,6 +46,7 @@ def test_pretrain_then_continue_counts_both_stages_and_records_kid(tmp_path, mon
     card = storage.read_json(second / storage.MODEL_CARD)
     assert [stage["steps"] for stage in card["card"]["stages"]] == [3, 2]
     assert card["card"]["steps"] == 5 and card["parent_id"] is None
+    assert card["card"]["cpu_seconds"] == round(sum(stage["cpu_seconds"] for stage in card["card"]["stages"]), 1)
     assert card["card"]["data"].startswith("a.zip + b.zip")
     assert card["metrics"]["kid_vs_source"]["reference"] == "source set (8 of 11 images)"
     for name in (storage.GENERATOR_EMA_FILE, storage.DISCRIMINATOR_FILE, storage.SAMPLES_FILE):

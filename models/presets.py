@@ -27,9 +27,10 @@ DISCRIMINATOR_RECIPES: dict[str, dict] = {
     "projected": dict(discriminator="projected", projected_resolution=64, projected_pixel=True, r1_gamma=0.0),
     "standard": dict(discriminator="standard", r1_gamma=0.1, steps=1500),
 }
-# What a from-scratch run (no base model) gets, by family: the recipe the shipped base was trained with
-# (emoji64-gan: the plain defaults, lite G and D with R1). The "fast" G and the projected D trained no
-# better base per CPU-minute in our from-scratch runs (README "Results"), so they stay opt-in.
+# What a from-scratch run (no base model) gets, by family: the recipe the shipped base was trained with from
+# scratch (emoji64-gan's stages 1-2: the plain defaults, lite G and D with R1; its stage 3 continued with the
+# projected D). The "fast" G and the projected D trained no better base per CPU-minute in our from-scratch
+# runs (README "Results"), so they stay opt-in.
 FROM_SCRATCH_RECIPES: dict[str, dict] = {
     "gan": {},
     "vae": {},

@@ -106,12 +106,11 @@ def check(config: TrainConfig, dataset: DatasetMeta, base: BaseModelInfo | None)
     if config.method not in FAMILY_METHODS[family]:
         raise PreflightError("not_applicable", f"method {config.method!r} does not apply to a {family.upper()} "
                                                f"base model; use one of {', '.join(FAMILY_METHODS[family])}.")
-    base_pixel = bool(base.card.get("projected_pixel"))
-    if base.card.get("discriminator") == "projected" and config.discriminator != "projected" and not base_pixel:
+    base_projected, base_pixel = base.card.get("discriminator") == "projected", bool(base.card.get("projected_pixel"))
+    if base_projected and config.discriminator != "projected" and not base_pixel:
         raise PreflightError("not_applicable", f"Base model {base.id!r} has a projected discriminator without a "
                                                "pixel branch; fine-tune it with discriminator='projected'.")
-    if (base.card.get("discriminator") == "projected" and config.discriminator == "projected"
-            and config.projected_pixel != base_pixel):
+    if base_projected and config.discriminator == "projected" and config.projected_pixel != base_pixel:
         raise PreflightError("not_applicable", f"Base model {base.id!r} has a projected discriminator "
                                                f"{'with' if base_pixel else 'without'} a pixel "
                                                f"branch; a fine-tune keeps it (leave projected_pixel unset).")

@@ -174,8 +174,9 @@ def main():
             steps = card["card"]["steps"]
             rows.append({"run": "default_finetune", "shots": shots, "steps": steps, "job_wall_seconds": round(wall, 1),
                          "train_cpu_seconds": card["card"].get("cpu_seconds"),
-                         "recipe": {k: card["card"].get(k) for k in ("method", "augment", "r1_gamma", "batch_size", "discriminator",
-                                                                      "projected_resolution", "projected_pixel")},
+                         # The training options sit in the card; the D's kind is a top-level field of the model.
+                         "recipe": {**{k: card["card"].get(k) for k in ("method", "augment", "r1_gamma", "batch_size")},
+                                    **{k: card.get(k) for k in ("discriminator", "projected_resolution", "projected_pixel")}},
                          **score_model(client, scorer, job["model_id"], zip_images, args.samples)})
             print(_format(rows[-1]), flush=True)
             if args.scratch:

@@ -215,8 +215,8 @@ def _format(row: dict) -> str:
     timing = (f" wall {row['job_wall_seconds']:.0f} s, cpu {row['train_cpu_seconds']:.0f} s"
               if row.get("job_wall_seconds") else "")
     return (f"{row['run']:<17} {row['shots']:>5} shots {row['steps']:>6} steps  KID {row['kid_mean']:.4f} "
-            f"± {row['kid_std']:.4f}{second}  SWD {row['swd']:.1f}  memo {row['memorization_ratio']:.3f}"
-            f"{timing} {ratios}")
+            f"± {row['kid_std']:.4f}{second}  SWD {row['swd']:.1f}  blank {row['blank_share']:.2f}"
+            f"  memo {row['memorization_ratio']:.3f}{timing} {ratios}")
 
 
 if __name__ == "__main__":

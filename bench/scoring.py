@@ -5,6 +5,8 @@ The scorer reports, for a generator against a held-out real set:
   is there, on EfficientNet-Lite2 (KID-EffLite2): a second network, because the projected
   discriminator reads EffLite0 features and so flatters KID-EffLite0;
 - SWD (x1e3), which needs no network;
+- the blank share (models/metrics/blank.py): samples flatter than 98% of the real images, the fade to
+  empty tiles that KID forgives;
 - the memorisation ratio (median nearest-training-image distance of samples / of held-out reals).
 """
 from __future__ import annotations
@@ -78,6 +80,7 @@ class Scorer:
     def score_images(self, fakes: np.ndarray, train_images: np.ndarray, keep: int = 12) -> dict:
         from models.metrics.kid import kid
         from models.metrics.memorization import memorization_ratio
+        from models.metrics.blank import blank_share
         from models.metrics.swd import swd
 
         row = {}
@@ -88,6 +91,7 @@ class Scorer:
         subset = self.eval_images[np.random.default_rng(2).choice(len(self.eval_images), len(fakes),
                                                                   replace=len(fakes) > len(self.eval_images))]
         row["swd"] = swd(subset, fakes)
+        row["blank_share"] = blank_share(self.eval_images, fakes)
         row["memorization_ratio"] = memorization_ratio(fakes[:200], train_images, self.heldout)
         row["fakes"] = fakes[:keep]  # only what a grid shows
         return row

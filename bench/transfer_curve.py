@@ -43,6 +43,11 @@ METHODS = {  # name -> overrides of the preset's recipe ({} = the default job)
                               learning_rate=1e-4),
     # ... plus the base's own pixel D beside the feature-space patches
     "projected_pixel": dict(discriminator="projected", projected_resolution=64, projected_pixel=True),
+    # CDC (cross-domain correspondence to the base G, models/gan/cdc.py) off and at two weights, on top of
+    # the default (which has cdc_weight 100 up to 30 training images, 0 above)
+    "no_cdc": dict(cdc_weight=0.0),
+    "cdc100": dict(cdc_weight=100.0),
+    "cdc1000": dict(cdc_weight=1000.0),
 }
 GRID_SAMPLES = 8
 
@@ -111,7 +116,8 @@ def _ema_generator(config: TrainConfig, data_dir: Path, run_dir: Path):
 def _format(row: dict) -> str:
     second = f" {row['kid_mean_efflite2']:.4f}" if "kid_mean_efflite2" in row else ""
     return (f"{row['method']:<18} {row['shots']:>5} {row['steps']:>6} {row['cpu_minutes']:>7.2f} "
-            f"{row['kid_mean']:.4f} ± {row['kid_std']:.4f}{second} {row['swd']:7.1f} {row['memorization_ratio']:.3f}")
+            f"{row['kid_mean']:.4f} ± {row['kid_std']:.4f}{second} {row['swd']:7.1f} "
+            f"{row['blank_share']:.2f} {row['memorization_ratio']:.3f}")
 
 
 def write_plot(rows: list[dict], path: Path) -> None:

@@ -54,6 +54,9 @@ class TrainConfig(BaseModel):
     # Projected only: a pixel-space D (the base's own, or a fresh one from scratch) judges beside the
     # feature-space patches with equal weight; keeps outlines and colours the frozen features miss.
     projected_pixel: bool = False
+    # Fine-tunes of a GAN: weight of the cross-domain correspondence loss (CDC, Ojha et al. 2021;
+    # models/gan/cdc.py) that keeps samples as distinct from each other as the base's are; 0 = off.
+    cdc_weight: float = Field(0.0, ge=0, le=100_000)
     # bfloat16 compute (float32 weights) where the hardware runs it fast; "auto" decides per machine
     # (models/precision.py). Saved networks are float32 either way.
     precision: Precision = "auto"
@@ -79,6 +82,8 @@ class TrainConfig(BaseModel):
             if "r1_gamma" in self.model_fields_set:
                 raise ValueError("r1_gamma does not apply to the projected discriminator (it trains without R1): leave it unset or 0")
             self.r1_gamma = 0.0
+        if self.cdc_weight > 0 and self.base_model_id is None:
+            raise ValueError("cdc_weight needs a base_model_id: it keeps a fine-tune close to its base generator")
         if self.method != "full" and self.base_model_id is None:
             raise ValueError(f"method '{self.method}' needs a base_model_id: it freezes pretrained layers")
         return self

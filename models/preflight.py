@@ -100,6 +100,8 @@ def check(config: TrainConfig, dataset: DatasetMeta, base: BaseModelInfo | None)
     if family == "vae" and config.discriminator != "standard":
         raise PreflightError("not_applicable", f"discriminator={config.discriminator!r} applies to GANs; "
                                                "a VAE has no discriminator.")
+    if family == "vae" and config.cdc_weight > 0:
+        raise PreflightError("not_applicable", "cdc_weight applies to fine-tunes of a GAN base model.")
     if base is None:
         return
     _check_resolution(config, dataset, base)

@@ -40,7 +40,7 @@ def freeze_discriminator_blocks(discriminator: keras.Model, count: int) -> None:
             layer.trainable = False
 
 
-def _build_gan(config, networks) -> GAN:
+def _build_gan(config, networks, source_generator=None) -> GAN:
     generator, ema_generator, discriminator = networks
     policy = resolve_precision(config.precision)  # G and D train in it; the EMA generator stays float32
     generator, discriminator = with_policy(generator, policy), with_policy(discriminator, policy)
@@ -55,6 +55,7 @@ def _build_gan(config, networks) -> GAN:
         ada_target=config.ada_target if config.augment == "ada" else None,
         ada_speed_images=config.ada_speed_images, seed=config.seed,
         loss="hinge" if is_projected(discriminator) else "logistic",  # Projected GAN's loss for its patch logits
+        source_generator=source_generator, cdc_weight=config.cdc_weight,
     )
     gan.compile(
         g_optimizer=keras.optimizers.Adam(config.learning_rate, beta_1=0.5, beta_2=0.99),  # beta_1 0.5: GAN practice
@@ -115,6 +116,9 @@ def build_training_model(config: TrainConfig, data_dir: Path, resolution: int):
         third = (build_encoder(resolution, config.latent_dim, config.base_channels) if family == "vae" else
                  _fresh_discriminator(config, resolution))
         networks = (generator, _copy_of(generator), third)
-    build = _build_vae if family == "vae" else _build_gan
-    return build(config, networks), base_card
+    if family == "vae":
+        return _build_vae(config, networks), base_card
+    # CDC's frozen source: the base's generator (a resumed run rebuilds it from the base, as here)
+    source = _copy_of(networks[1]) if config.cdc_weight > 0 else None
+    return _build_gan(config, networks, source), base_card
 

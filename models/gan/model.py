@@ -2,7 +2,8 @@
 
 Non-saturating logistic loss (Goodfellow et al. 2014) or the hinge loss (Lim & Ye 2017; the
 Projected GAN's, for its patch logits), optional DiffAugment on everything D sees,
-optional lazy R1 penalty (Mescheder et al. 2018), and an EMA copy of G (Karras et al.) that every
+optional lazy R1 penalty (Mescheder et al. 2018), an optional CDC term that keeps a fine-tune's samples
+related to each other as the source G's are (models/gan/cdc.py), and an EMA copy of G (Karras et al.) that every
 sample and every served image comes from. Pattern: keras-io gan_ada.py / dcgan_overriding_train_step.py.
 """
 from __future__ import annotations
@@ -13,6 +14,7 @@ import keras
 import tensorflow as tf
 
 from models import storage
+from models.gan.cdc import cdc_loss, feature_layer_names, feature_model
 from models.precision import as_float32
 
 LOSSES = ("logistic", "hinge")
@@ -35,6 +37,8 @@ class GAN(keras.Model):
         ada_interval: int = 4,  # steps between adjustments, as in StyleGAN2-ADA
         seed: int = 0,
         loss: str = "logistic",
+        source_generator: keras.Model | None = None,  # frozen source G for CDC (fine-tunes)
+        cdc_weight: float = 0.0,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -57,6 +61,15 @@ class GAN(keras.Model):
         self.ada_signs = tf.Variable(0.0, trainable=False, dtype=tf.float32, name="ada_sign_sum")
         self.ada_count = tf.Variable(0.0, trainable=False, dtype=tf.float32, name="ada_count")
         self.noise_seed = keras.random.SeedGenerator(seed)
+        self.cdc_weight = float(cdc_weight)
+        if self.cdc_weight > 0:
+            if source_generator is None:
+                raise ValueError("cdc_weight > 0 needs the source generator")
+            names = feature_layer_names(generator)
+            source_generator.trainable = False
+            self.cdc_target = feature_model(generator, names)  # G's own layers: training it trains G
+            self.cdc_source = feature_model(source_generator, names)
+        self.cdc_tracker = keras.metrics.Mean(name="cdc")
         self.images_seen = tf.Variable(0.0, trainable=False, dtype=tf.float32, name="images_seen")
         self.d_steps = tf.Variable(0, trainable=False, dtype=tf.int64, name="d_steps")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
@@ -71,7 +84,8 @@ class GAN(keras.Model):
 
     @property
     def metrics(self):
-        return [self.g_loss_tracker, self.d_loss_tracker, self.real_logit_tracker, self.fake_logit_tracker]
+        trackers = [self.g_loss_tracker, self.d_loss_tracker, self.real_logit_tracker, self.fake_logit_tracker]
+        return trackers + ([self.cdc_tracker] if self.cdc_weight > 0 else [])
 
     def call(self, latents, training=False):
         return self.ema_generator(latents, training=training)
@@ -87,7 +101,7 @@ class GAN(keras.Model):
         real_images, _, _ = keras.utils.unpack_x_y_sample_weight(data)
         batch_size = tf.shape(real_images)[0]
         d_loss, real_logits, fake_logits = self._discriminator_step(real_images, batch_size)
-        g_loss = self._generator_step(batch_size)
+        g_loss, cdc = self._generator_step(batch_size)
         self._update_ema(tf.cast(batch_size, tf.float32))
         if self.ada_target is not None:
             self._adapt_augmentation(real_logits, batch_size)
@@ -97,6 +111,8 @@ class GAN(keras.Model):
         self.d_loss_tracker.update_state(d_loss)
         self.real_logit_tracker.update_state(tf.reduce_mean(real_logits))
         self.fake_logit_tracker.update_state(tf.reduce_mean(fake_logits))
+        if self.cdc_weight > 0:
+            self.cdc_tracker.update_state(cdc)
         logs = {m.name: m.result() for m in self.metrics}
         if self.augmenter is not None:
             logs["augment_p"] = tf.identity(self.augmenter.probability)
@@ -158,13 +174,21 @@ class GAN(keras.Model):
         return 0.5 * self.r1_gamma * tf.reduce_mean(tf.reduce_sum(tf.square(gradients), axis=[1, 2, 3]))
 
     def _generator_step(self, batch_size):
+        latents = self._latents(batch_size)
         with tf.GradientTape() as tape:
-            fake_images = self.generator(self._latents(batch_size), training=True)
+            if self.cdc_weight > 0:
+                fake_images, *features = self.cdc_target(latents, training=True)
+            else:
+                fake_images = self.generator(latents, training=True)
             fake_logits = self.discriminator(self._augment(fake_images), training=True)
             g_loss = self.generator_loss(fake_logits)
+            total, cdc = g_loss, tf.constant(0.0)
+            if self.cdc_weight > 0:
+                cdc = cdc_loss(self.cdc_source(latents, training=False)[1:], features)
+                total = g_loss + self.cdc_weight * cdc
         variables = self.generator.trainable_weights
-        self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, variables), variables))
-        return g_loss
+        self.g_optimizer.apply_gradients(zip(tape.gradient(total, variables), variables))
+        return g_loss, cdc
 
     def ema_beta(self, batch_size):
         half_life = tf.constant(self.ema_half_life_images)

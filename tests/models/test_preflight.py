@@ -67,3 +67,13 @@ def test_unknown_ids_and_a_too_small_dataset(data_dir, base):
             preflight.preflight(config, data_dir)
         codes.append(refused.value.code)
     assert codes == ["unknown_dataset", "unknown_base_model", "too_few_images"]
+
+
+def test_cdc_needs_a_gan_base(data_dir, base):
+    with pytest.raises(ValueError, match="cdc_weight needs a base_model_id"):
+        TrainConfig(dataset_id="d", cdc_weight=10.0)
+    assert _check(data_dir, base_model_id=base, cdc_weight=10.0).cdc_weight == 10.0
+    write_model_card(data_dir, "vae-base", family="vae", latent_dim=8)
+    with pytest.raises(PreflightError, match="cdc_weight applies to fine-tunes of a GAN") as refused:
+        _check(data_dir, base_model_id="vae-base", cdc_weight=10.0)
+    assert refused.value.code == "not_applicable"

@@ -142,3 +142,13 @@ def test_without_a_pixel_branch_the_standard_d_on_a_projected_base_is_refused(da
     refused = _refusal(TrainConfig(dataset_id=dataset_id, base_model_id="projected-base", discriminator="standard",
                                    preset="none"), data_dir)
     assert refused.code == "not_applicable" and "without a pixel branch" in refused.message
+
+
+def test_a_vae_base_gets_no_gan_only_option():
+    few = min(bound for bound, _ in _bound_rows())
+    resolved = presets.apply_preset(TrainConfig(dataset_id="d", base_model_id="b"), few, {"family": "vae", "resolution": 16})
+    gan_row = presets.recipe_for(TrainConfig(dataset_id="d", base_model_id="b"), few, STANDARD_BASE)
+    assert any(k in gan_row for k in presets.GAN_ONLY)
+    for option in presets.GAN_ONLY:
+        assert option not in resolved.model_fields_set
+        assert getattr(resolved, option) == TrainConfig.model_fields[option].default

@@ -79,7 +79,8 @@ class RunHooks(keras.callbacks.Callback):
         if self.step % 10 == 0 or self.step == self.total_steps:
             self._append_metrics({"step": self.step, "g_loss": self.losses["g"], "d_loss": self.losses["d"],
                                   "d_real": float(logs.get("d_real", math.nan)),
-                                  "d_fake": float(logs.get("d_fake", math.nan)), "augment_p": self.augment_p})
+                                  "d_fake": float(logs.get("d_fake", math.nan)), "augment_p": self.augment_p,
+                                  **({"cdc": float(logs["cdc"])} if "cdc" in logs else {})})
         if self.step % self.preview_every == 0:
             self.write_preview()
         # Last: a checkpoint at step s implies every row up to s is logged (a resumed run logs the rest).

@@ -137,3 +137,25 @@ def test_ada_moves_the_augmentation_probability(data_dir, tmp_path):
     assert p[0] == 0.0 and p[-1] > 0.0  # ADA starts unaugmented; D's confidence on reals raised p
     rows = storage.read_jsonl(tmp_path / "run" / storage.METRICS_FILE)
     assert rows and all(0.0 <= r["augment_p"] <= 1.0 for r in rows if "augment_p" in r)
+
+
+@pytest.mark.slow  # trains for seconds
+def test_a_fine_tune_with_cdc_logs_the_term(data_dir, tiny_base_model, tmp_path):
+    dataset_id = write_dataset(data_dir, num_train=6, seed=5)
+    _run(tiny_config(dataset_id, base_model_id=tiny_base_model, cdc_weight=50.0, steps=4), data_dir, tmp_path)
+    rows = [r for r in storage.read_jsonl(tmp_path / "run" / storage.METRICS_FILE) if "g_loss" in r]
+    assert rows and rows[-1]["cdc"] > 0
+
+
+def test_cdc_source_is_the_base_generator_whatever_the_run_has_trained(data_dir, tiny_base_model):
+    """A resumed run rebuilds the frozen source from the base, so it equals the first attempt's."""
+    dataset_id = write_dataset(data_dir, num_train=6, seed=5)
+    config = tiny_config(dataset_id, base_model_id=tiny_base_model, cdc_weight=50.0)
+    model, _ = build_training_model(config, data_dir, 16)
+    base = load_generator(tiny_base_model, data_dir).network
+    latents = latents_for_seeds([0, 1], 8)
+    for weight in model.generator.trainable_weights:
+        weight.assign(weight + 0.5)  # training moves G ...
+    source_image = np.asarray(model.cdc_source(latents, training=False)[0])
+    assert np.array_equal(source_image, np.asarray(base(latents, training=False)))  # ... never the source
+    assert not model.cdc_source.trainable_weights

@@ -43,9 +43,7 @@ METHODS = {  # name -> overrides of the preset's recipe ({} = the default job)
                               learning_rate=1e-4),
     # ... plus the base's own pixel D beside the feature-space patches
     "projected_pixel": dict(discriminator="projected", projected_resolution=64, projected_pixel=True),
-    # CDC (cross-domain correspondence to the base G, models/gan/cdc.py) off and at two weights, on top of
-    # the default (which has cdc_weight 100 up to 30 training images, 0 above)
-    "no_cdc": dict(cdc_weight=0.0),
+    # the default plus CDC (cross-domain correspondence to the base G, models/gan/cdc.py) at two weights
     "cdc100": dict(cdc_weight=100.0),
     "cdc1000": dict(cdc_weight=1000.0),
 }

@@ -14,14 +14,12 @@ from models.config import TrainConfig
 # By the dataset's number of training images: the first row whose bound is >= that number applies.
 # Measured with bench/transfer_curve.py (README "Quality per CPU-minute"); the step counts keep a default
 # job under 15 CPU-minutes with the projected D (~1.2 CPU-s per step at batch 32; jobs measured 12-13).
-# cdc_weight (GAN bases only): CDC against the base G (models/gan/cdc.py). At 10 shots it slowed the projected
-# D's fade to blank tiles (blank share 0.67 -> 0.47, SWD 217 -> 119 at 10 CPU-minutes, KID 0.085 -> 0.091);
-# at 100 shots it did not (blank 0.48 -> 0.60, KID 0.085 -> 0.081), so only few-shot jobs get it.
+# CDC (cdc_weight, models/gan/cdc.py) is not in the recipes: at 10 shots it slowed the fade to blank tiles at
+# 10 CPU-minutes but was worse on KID, SWD and blank share at 30 (bench/results/transfer_curve_cdc.json).
 FINE_TUNE_RECIPES: list[tuple[int | None, dict]] = [
-    (30, dict(steps=600, augment="diffaugment", learning_rate=1e-4, cdc_weight=100.0)),  # few-shot: gentler
+    (30, dict(steps=600, augment="diffaugment", learning_rate=1e-4)),  # few-shot: gentler
     (None, dict(steps=600, augment="diffaugment", learning_rate=2e-4)),
 ]
-GAN_ONLY = ("cdc_weight",)  # recipe options a VAE base does not take
 # The discriminator a fine-tune of a GAN base gets. Default: deep transfer, the Projected GAN D on frozen
 # EfficientNet-Lite0 features (input 64: 128 costs 2.4x per step), with the base's own pretrained D as
 # its pixel branch; it beat the standard D on KID (both networks) at 10 CPU-minutes at 10 and 100 shots.
@@ -65,11 +63,9 @@ def recipe_for(config: TrainConfig, num_train: int, base_card: dict | None) -> d
     from scratch, in the config's family)."""
     if base_card is None:
         return dict(FROM_SCRATCH_RECIPES[config.family])
-    is_gan = base_card.get("family", "gan") == "gan"
     for bound, recipe in FINE_TUNE_RECIPES:
         if bound is None or num_train <= bound:
-            general = {k: v for k, v in recipe.items() if is_gan or k not in GAN_ONLY}
-            return {**general, **_discriminator_recipe(config, base_card)}
+            return {**recipe, **_discriminator_recipe(config, base_card)}
     raise AssertionError("the last recipe row has no bound")
 
 

@@ -143,10 +143,3 @@ def test_without_a_pixel_branch_the_standard_d_on_a_projected_base_is_refused(da
                                    preset="none"), data_dir)
     assert refused.code == "not_applicable" and "without a pixel branch" in refused.message
 
-
-def test_a_vae_base_gets_no_gan_only_option(monkeypatch):
-    monkeypatch.setattr(presets, "FINE_TUNE_RECIPES", [(None, dict(steps=600, cdc_weight=100.0))])
-    request = TrainConfig(dataset_id="d", base_model_id="b")
-    assert presets.apply_preset(request, 10, STANDARD_BASE).cdc_weight == 100.0
-    resolved = presets.apply_preset(request, 10, {"family": "vae", "resolution": 16})
-    assert resolved.steps == 600 and "cdc_weight" not in resolved.model_fields_set and resolved.cdc_weight == 0.0

@@ -17,6 +17,7 @@ Augment = Literal["none", "diffaugment", "ada"]
 # Fields that shape the networks a run builds from scratch; a fine-tune inherits them from its base
 # model, and models.preflight refuses one set explicitly to another value. Add new such fields here.
 FROM_SCRATCH_ONLY = ("family", "architecture", "latent_dim", "base_channels", "d_spectral_norm")
+DEFAULT_PIXEL_WEIGHT = 0.5  # projected_pixel_weight's default: the pixel logit weighs as much as all patches
 
 
 class TrainConfig(BaseModel):
@@ -54,6 +55,9 @@ class TrainConfig(BaseModel):
     # Projected only: a pixel-space D (the base's own, or a fresh one from scratch) judges beside the
     # feature-space patches with equal weight; keeps outlines and colours the frozen features miss.
     projected_pixel: bool = False
+    # Share of the hinge loss the pixel branch carries (the feature patches share the rest); 0.5 = each
+    # patch and the pixel logit count alike in half the loss each.
+    projected_pixel_weight: float = Field(DEFAULT_PIXEL_WEIGHT, gt=0, lt=1)
     # Fine-tunes of a GAN: weight of the cross-domain correspondence loss (CDC, Ojha et al. 2021;
     # models/gan/cdc.py) that keeps samples as distinct from each other as the base's are; 0 = off.
     cdc_weight: float = Field(0.0, ge=0, le=100_000)
@@ -76,6 +80,11 @@ class TrainConfig(BaseModel):
             raise ValueError("method 'freeze_d' does not apply to the projected discriminator: its feature network is always frozen")
         if self.projected_pixel and self.discriminator != "projected":
             raise ValueError("projected_pixel applies to discriminator='projected' only")
+        explicit_no_pixel = ("projected_pixel" in self.model_fields_set and not self.projected_pixel) or (
+            "discriminator" in self.model_fields_set and self.discriminator != "projected")
+        if self.projected_pixel_weight != DEFAULT_PIXEL_WEIGHT and explicit_no_pixel:  # the default: in every saved config
+            # unset projected_pixel may still be filled in by the preset; models.preflight checks the result
+            raise ValueError("projected_pixel_weight applies to the projected discriminator with its pixel branch only")
         if self.discriminator == "projected" and self.r1_gamma > 0:
             # The feature network's resize has no second derivative in TensorFlow, and Projected GAN
             # trains without R1 anyway: unset means off, an explicit value is a mistake to report.

@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from models import datasets, storage
-from models.config import FROM_SCRATCH_ONLY, TrainConfig
+from models.config import DEFAULT_PIXEL_WEIGHT, FROM_SCRATCH_ONLY, TrainConfig
 from models.datasets import DatasetMeta
 from models.errors import TrainingError
 from models.presets import apply_preset
@@ -100,6 +100,9 @@ def check(config: TrainConfig, dataset: DatasetMeta, base: BaseModelInfo | None)
     if family == "vae" and config.discriminator != "standard":
         raise PreflightError("not_applicable", f"discriminator={config.discriminator!r} applies to GANs; "
                                                "a VAE has no discriminator.")
+    if config.projected_pixel_weight != DEFAULT_PIXEL_WEIGHT and not config.projected_pixel:
+        raise PreflightError("not_applicable", "projected_pixel_weight applies to the projected discriminator "
+                                               "with its pixel branch (projected_pixel) only.")
     if family == "vae" and config.cdc_weight > 0:
         raise PreflightError("not_applicable", "cdc_weight applies to fine-tunes of a GAN base model.")
     if base is None:

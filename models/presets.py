@@ -16,8 +16,12 @@ from models.config import TrainConfig
 # job under 15 CPU-minutes with the projected D (~1.2 CPU-s per step at batch 32; jobs measured 12-13).
 # CDC (cdc_weight, models/gan/cdc.py) is not in the recipes: at 10 shots it slowed the fade to blank tiles at
 # 10 CPU-minutes but was worse on KID, SWD and blank share at 30 (bench/results/transfer_curve_cdc.json).
+# Few-shot (<= 30 images): the pixel branch at 20% of the loss and 1,200 steps. At 10 shots, side by side
+# (bench/results/transfer_curve_pixel_weight.json), the 50% default of the projected D faded to blank tiles
+# (blank share 0.57 at 600 steps) and reached KID 0.080 at 1,200; 20% kept shapes (blank 0.33 at 600 steps)
+# and reached KID 0.070, blank 0.25 at 1,200.
 FINE_TUNE_RECIPES: list[tuple[int | None, dict]] = [
-    (30, dict(steps=600, augment="diffaugment", learning_rate=1e-4)),  # few-shot: gentler
+    (30, dict(steps=1200, augment="diffaugment", learning_rate=1e-4, projected_pixel_weight=0.2)),
     (None, dict(steps=600, augment="diffaugment", learning_rate=2e-4)),
 ]
 # The discriminator a fine-tune of a GAN base gets. Default: deep transfer, the Projected GAN D on frozen
@@ -65,8 +69,17 @@ def recipe_for(config: TrainConfig, num_train: int, base_card: dict | None) -> d
         return dict(FROM_SCRATCH_RECIPES[config.family])
     for bound, recipe in FINE_TUNE_RECIPES:
         if bound is None or num_train <= bound:
-            return {**recipe, **_discriminator_recipe(config, base_card)}
+            resolved = {**recipe, **_discriminator_recipe(config, base_card)}
+            if not _has_pixel_branch(config, resolved):  # the weight needs the pixel branch it weighs
+                resolved.pop("projected_pixel_weight", None)
+            return resolved
     raise AssertionError("the last recipe row has no bound")
+
+
+def _has_pixel_branch(config: TrainConfig, recipe: dict) -> bool:
+    """Whether the run, with the user's choices over the recipe's, has a projected D with a pixel branch."""
+    chosen = {**recipe, **config.model_dump(include=config.model_fields_set)}
+    return chosen.get("discriminator") == "projected" and bool(chosen.get("projected_pixel"))
 
 
 def apply_preset(config: TrainConfig, num_train: int, base_card: dict | None) -> TrainConfig:

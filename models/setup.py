@@ -56,6 +56,7 @@ def _build_gan(config, networks, source_generator=None) -> GAN:
         ada_speed_images=config.ada_speed_images, seed=config.seed,
         loss="hinge" if is_projected(discriminator) else "logistic",  # Projected GAN's loss for its patch logits
         source_generator=source_generator, cdc_weight=config.cdc_weight,
+        pixel_weight=config.projected_pixel_weight,
     )
     gan.compile(
         g_optimizer=keras.optimizers.Adam(config.learning_rate, beta_1=0.5, beta_2=0.99),  # beta_1 0.5: GAN practice

@@ -15,6 +15,7 @@ import tensorflow as tf
 
 from models import storage
 from models.gan.cdc import cdc_loss, feature_layer_names, feature_model
+from models.gan.projected import logit_weights
 from models.precision import as_float32
 
 LOSSES = ("logistic", "hinge")
@@ -39,6 +40,7 @@ class GAN(keras.Model):
         loss: str = "logistic",
         source_generator: keras.Model | None = None,  # frozen source G for CDC (fine-tunes)
         cdc_weight: float = 0.0,
+        pixel_weight: float = 0.5,  # hinge loss share of a projected D's pixel branch (models/gan/projected.py)
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -70,6 +72,7 @@ class GAN(keras.Model):
             self.cdc_target = feature_model(generator, names)  # G's own layers: training it trains G
             self.cdc_source = feature_model(source_generator, names)
         self.cdc_tracker = keras.metrics.Mean(name="cdc")
+        self.logit_weights = logit_weights(discriminator, pixel_weight)
         self.images_seen = tf.Variable(0.0, trainable=False, dtype=tf.float32, name="images_seen")
         self.d_steps = tf.Variable(0, trainable=False, dtype=tf.int64, name="d_steps")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
@@ -153,16 +156,22 @@ class GAN(keras.Model):
         self.d_steps.assign_add(1)
         return d_loss, real_logits, fake_logits
 
+    def _mean(self, values):
+        """Mean over the batch and D's logits, each logit weighted (equal weights: the plain mean)."""
+        if self.logit_weights is None:
+            return tf.reduce_mean(values)
+        return tf.reduce_mean(tf.cast(values, tf.float32) * self.logit_weights)
+
     def discriminator_loss(self, real_logits, fake_logits):
         if self.loss_name == "hinge":  # relu(1 - D(x)) + relu(1 + D(G(z)))
-            return tf.reduce_mean(tf.nn.relu(1.0 - real_logits)) + tf.reduce_mean(tf.nn.relu(1.0 + fake_logits))
+            return self._mean(tf.nn.relu(1.0 - real_logits)) + self._mean(tf.nn.relu(1.0 + fake_logits))
         # Non-saturating logistic loss: softplus(-D(x)) + softplus(D(G(z))).
-        return tf.reduce_mean(tf.nn.softplus(-real_logits)) + tf.reduce_mean(tf.nn.softplus(fake_logits))
+        return self._mean(tf.nn.softplus(-real_logits)) + self._mean(tf.nn.softplus(fake_logits))
 
     def generator_loss(self, fake_logits):
         if self.loss_name == "hinge":
-            return -tf.reduce_mean(fake_logits)
-        return tf.reduce_mean(tf.nn.softplus(-fake_logits))  # non-saturating
+            return -self._mean(fake_logits)
+        return self._mean(tf.nn.softplus(-fake_logits))  # non-saturating
 
     def _r1_penalty(self, real_images):
         """gamma/2 * E[|grad_x D(x)|^2] on (augmented) reals."""

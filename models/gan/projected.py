@@ -11,7 +11,8 @@ As in the paper and its code (pg_modules/projector.py, discriminator.py):
 
 Our addition, `pixel_discriminator` (config `projected_pixel`): a pixel-space discriminator (on a fine-tune,
 the base's own pretrained D) reads the same image and its logit joins the patches with equal weight
-(repeated once per patch, so the hinge loss's mean is half features, half pixels). The frozen ImageNet
+(repeated once per patch, so the hinge loss's mean is half features, half pixels; `projected_pixel_weight`
+moves that share in the loss, `logit_weights`). The frozen ImageNet
 features at 64x64 judge content well but miss what our targets are made of, thick outlines and flat
 colours: alone, the projected D wins on KID while its samples fade to white (SWD twice the standard D's,
 bench/transfer_curve.py); the pixel branch judges exactly those.
@@ -44,6 +45,7 @@ def d_channels(size: int) -> int:
     return min(256, max(32, 2048 // size))
 DEFAULT_FEATURE_RESOLUTION = 128
 PIXEL_REPEAT = "pixel_repeat"  # the layer that repeats the pixel branch's logit once per patch
+GRAPH_PIXEL_SHARE = 0.5  # the pixel branch's share of the plain mean over D's logits (one copy per patch)
 
 
 def weights_dir() -> Path:
@@ -180,6 +182,19 @@ def pixel_discriminator_of(discriminator: keras.Model) -> keras.Model:
     standalone = keras.models.clone_model(branch)
     standalone.set_weights(branch.get_weights())
     return standalone
+
+
+def logit_weights(discriminator: keras.Model, pixel_weight: float) -> np.ndarray | None:
+    """Per-logit weights (mean 1) that give the pixel branch `pixel_weight` of a projected D's loss and the
+    patches the rest; None (the plain mean) when D has no pixel branch or the weight is the graph's own 0.5.
+
+    The share is set in the loss, not by repeating the logit more often, so one saved D serves any weight."""
+    if not 0.0 < pixel_weight < 1.0:
+        raise ValueError(f"pixel_weight must be in (0, 1), got {pixel_weight}")
+    if not has_pixel_branch(discriminator) or pixel_weight == GRAPH_PIXEL_SHARE:
+        return None
+    patches = discriminator.get_layer(PIXEL_REPEAT).output.shape[1]  # the pixel logit is repeated once per patch
+    return np.concatenate([np.full(patches, 2.0 * (1.0 - pixel_weight)), np.full(patches, 2.0 * pixel_weight)]).astype("float32")
 
 
 def has_pixel_branch(discriminator: keras.Model) -> bool:

@@ -143,3 +143,38 @@ def test_without_a_pixel_branch_the_standard_d_on_a_projected_base_is_refused(da
                                    preset="none"), data_dir)
     assert refused.code == "not_applicable" and "without a pixel branch" in refused.message
 
+
+
+def test_the_pixel_weight_goes_with_a_pixel_branch_only(data_dir):
+    from models import preflight
+
+    with pytest.raises(ValueError, match="projected_pixel_weight"):
+        TrainConfig(dataset_id="d", discriminator="standard", projected_pixel_weight=0.8)
+    with pytest.raises(ValueError, match="projected_pixel_weight"):
+        TrainConfig(dataset_id="d", discriminator="projected", projected_pixel=False, projected_pixel_weight=0.8)
+    # left to the preset: a base whose projected D has a pixel branch takes it ...
+    dataset_id = _projected_base_and_dataset(data_dir, pixel=True)
+    checked = preflight.preflight(TrainConfig(dataset_id=dataset_id, base_model_id="projected-base",
+                                              projected_pixel_weight=0.8), data_dir)
+    assert checked.projected_pixel and checked.projected_pixel_weight == 0.8
+    # ... one without is refused with a clear reason, not trained with the weight ignored
+    other = _projected_base_and_dataset(data_dir.parent / "other", pixel=False)
+    refused = _refusal(TrainConfig(dataset_id=other, base_model_id="projected-base", projected_pixel_weight=0.8),
+                       data_dir.parent / "other")
+    assert refused.code == "not_applicable" and "projected_pixel_weight" in refused.message
+
+
+def test_few_shot_weighs_the_pixel_branch_less_only_where_there_is_one():
+    few = presets.FINE_TUNE_RECIPES[0][0]
+    on_standard = presets.apply_preset(TrainConfig(dataset_id="d", base_model_id="b"), few, STANDARD_BASE)
+    assert (on_standard.projected_pixel, on_standard.projected_pixel_weight) == (True, 0.2)
+    pixel_base = {**PROJECTED_BASE, "projected_pixel": True}
+    assert presets.apply_preset(TrainConfig(dataset_id="d", base_model_id="b"), few, pixel_base).projected_pixel_weight == 0.2
+    # no pixel branch to weigh: the weight stays at its default instead of making the config invalid
+    no_pixel = presets.apply_preset(TrainConfig(dataset_id="d", base_model_id="b"), few, PROJECTED_BASE)
+    assert (no_pixel.projected_pixel, no_pixel.projected_pixel_weight) == (False, 0.5)
+    standard = presets.apply_preset(TrainConfig(dataset_id="d", base_model_id="b", discriminator="standard"), few,
+                                    pixel_base)
+    assert standard.discriminator == "standard" and standard.projected_pixel_weight == 0.5
+    # more images: the equal share
+    assert presets.apply_preset(TrainConfig(dataset_id="d", base_model_id="b"), 100, pixel_base).projected_pixel_weight == 0.5

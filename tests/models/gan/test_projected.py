@@ -176,3 +176,26 @@ def test_a_standard_fine_tune_of_a_projected_pixel_base_starts_from_its_pixel_br
             np.testing.assert_array_equal(a, b)
     card = train(standard, data_dir=data_dir, run_dir=tmp_path / "run", model_id="run")
     assert card["discriminator"] == "standard"
+
+
+def test_the_pixel_weight_sets_the_pixel_branch_share_of_the_hinge_loss():
+    from models.gan.model import GAN
+    from models.gan.networks import build_discriminator, build_generator
+    from models.gan.projected import logit_weights
+
+    discriminator = build_projected_discriminator(32, feature_resolution=64,
+                                                  pixel_discriminator=build_discriminator("lite", 32, 16))
+    patches = 8 * 8 * 3 + 4 * 4
+    # every patch says 2, the pixel branch says -1 (repeated once per patch, as D outputs it)
+    logits = np.concatenate([np.full((2, patches), 2.0), np.full((2, patches), -1.0)], axis=1).astype("float32")
+    for weight, expected in [(0.5, -(0.5 * 2 - 0.5)), (0.8, -(0.2 * 2 - 0.8)), (0.2, -(0.8 * 2 - 0.2))]:
+        gan = GAN(build_generator("lite", 32, 8, 16), discriminator, build_generator("lite", 32, 8, 16),
+                  loss="hinge", pixel_weight=weight)
+        assert float(gan.generator_loss(logits)) == pytest.approx(expected, rel=1e-5)
+        # D: reals relu(1 - 2) = 0 on patches, relu(1 + 1) = 2 on the pixel logit -> 2 * weight
+        assert float(gan.discriminator_loss(logits, -logits)) == pytest.approx(2 * weight * 2, rel=1e-5)
+    assert logit_weights(discriminator, 0.5) is None  # the plain mean
+    assert logit_weights(discriminator, 0.8).mean() == pytest.approx(1.0)
+    assert logit_weights(build_projected_discriminator(32, feature_resolution=64), 0.8) is None  # no pixel branch
+    with pytest.raises(ValueError, match="pixel_weight"):
+        logit_weights(discriminator, 1.0)

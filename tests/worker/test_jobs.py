@@ -193,3 +193,15 @@ def test_a_horse_that_cannot_renew_its_lease_checkpoints_and_stops(job_queue, se
     assert record.status == "running" and record.model_id  # left for the sweep to resume once Redis is back
     assert not (storage.models_root(data_dir) / record.model_id).exists()
     assert any((job_queue.store.run_dir(job.id) / "checkpoints").iterdir())  # saved as it stopped
+
+
+def test_a_time_limit_alarm_inside_tensorflows_error_path_still_reads_as_the_time_limit():
+    from rq.timeouts import JobTimeoutException
+
+    from worker.jobs import _is_job_timeout
+
+    assert _is_job_timeout(JobTimeoutException("Task exceeded maximum timeout value (3 seconds)"))
+    mixed = RuntimeError("pybind11::error_already_set: MISMATCH of original and normalized active exception types: "
+                         "ORIGINAL InvalidArgumentError REPLACED BY JobTimeoutException: Task exceeded maximum timeout")
+    assert _is_job_timeout(mixed)
+    assert not _is_job_timeout(RuntimeError("something else")) and not _is_job_timeout(ValueError("REPLACED BY x"))

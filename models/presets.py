@@ -13,7 +13,8 @@ from models.config import TrainConfig
 
 # By the dataset's number of training images: the first row whose bound is >= that number applies.
 # Measured with bench/transfer_curve.py (README "Quality per CPU-minute"); the step counts keep a default
-# job under 15 CPU-minutes with the projected D (~1.2 CPU-s per step at batch 32; jobs measured 12-13).
+# 100-image job under 15 CPU-minutes with the projected D (~1.2 CPU-s per step at batch 32 on an Intel Xeon; jobs
+# measured 12-13); the few-shot row's 1,200 steps cost ~29 CPU-minutes on a 2-core AMD EPYC (default_job_fewshot.json).
 # CDC (cdc_weight, models/gan/cdc.py) is not in the recipes: at 10 shots it slowed the fade to blank tiles at
 # 10 CPU-minutes but was worse on KID, SWD and blank share at 30 (bench/results/transfer_curve_cdc.json).
 # Few-shot (<= 30 images): the pixel branch at 20% of the loss and 1,200 steps. At 10 shots, side by side

@@ -6,7 +6,7 @@
 Starts the service (`python -m app.serve` on a free port with a fresh DATA_DIR; the local Redis's db 14
 when one answers, else the embedded one), then for each shot count:
 - uploads <prefix>_train<shots>.zip as a user would (POST /v1/datasets, default options: 10% held out
-  for validation from 10 images up);
+  for validation from 50 images up, none below);
 - scores the base's zero-shot images;
 - POST /v1/jobs with ONLY dataset_id and base_model_id (the default recipe, preset "auto"), waits for it;
 - with --scratch, the same from scratch (base_model_id null) at the same step count;

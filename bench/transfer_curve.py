@@ -46,8 +46,11 @@ METHODS = {  # name -> overrides of the preset's recipe ({} = the default job)
     # the default plus CDC (cross-domain correspondence to the base G, models/gan/cdc.py) at two weights
     "cdc100": dict(cdc_weight=100.0),
     "cdc1000": dict(cdc_weight=1000.0),
-    # the default with the pixel branch carrying 80% / 20% of the hinge loss (the default: 50%)
+    # the default with the pixel branch carrying 80% / 35% / 20% / 50% of the hinge loss (the preset's share
+    # depends on the dataset's size: models/presets.py)
     "pixel80": dict(projected_pixel_weight=0.8),
+    "pixel50": dict(projected_pixel_weight=0.5),
+    "pixel35": dict(projected_pixel_weight=0.35),
     "pixel20": dict(projected_pixel_weight=0.2),
 }
 GRID_SAMPLES = 8

@@ -27,5 +27,6 @@ class DatasetOptions(BaseModel):
 
     name: str | None = Field(None, min_length=1, max_length=200)  # None: taken from the upload
     resolution: Resolution = 64
-    val_fraction: float = Field(0.1, ge=0.0, le=0.5)  # share of images held out for validation
+    # share of images held out for validation; None: 10% from 50 images up, none below (app/datasets/split.py)
+    val_fraction: float | None = Field(None, ge=0.0, le=0.5)
     seed: Seed = 0  # seeds the train/validation split

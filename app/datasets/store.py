@@ -9,7 +9,7 @@ from PIL import Image
 
 from app.datasets.ingest import Limits, Upload, ingest
 from app.datasets.options import DatasetOptions
-from app.datasets.split import split_indices
+from app.datasets.split import effective_fraction, split_indices
 from jobs.ownership import write_owner
 from models import datasets, storage
 from models.datasets import DatasetMeta, DatasetSummary, SplitOptions
@@ -41,7 +41,8 @@ def create_dataset(data_dir: Path, uploads: list[Upload], options: DatasetOption
             storage.new_id(), options.name or _default_name(uploads), options.resolution,
             train=_move([images[i] for i in train], staged / "train"),
             val=_move([images[i] for i in val], staged / "val"),
-            rejected=report.rejected, split=SplitOptions(val_fraction=options.val_fraction, seed=options.seed),
+            rejected=report.rejected,
+            split=SplitOptions(val_fraction=effective_fraction(len(images), options.val_fraction), seed=options.seed),
         ).model_copy(update={"rejected_omitted": report.rejected_omitted})
         pending.rmdir()
         datasets.write_meta(staged, meta)

@@ -26,7 +26,7 @@ def test_zip_upload_creates_a_split_dataset(client, data_dir):
         "imgs/readme.txt": b"hello",
         "__MACOSX/imgs/._0.png": b"resource fork",
     })
-    response = upload_zip(client, archive, "emoji.zip", resolution="16", seed="3")
+    response = upload_zip(client, archive, "emoji.zip", resolution="16", seed="3", val_fraction="0.1")
     assert response.status_code == 201, response.text
     dataset = response.json()
     assert set(dataset) == {"id", "name", "resolution", "num_images", "num_train", "num_val", "rejected",
@@ -42,6 +42,11 @@ def test_zip_upload_creates_a_split_dataset(client, data_dir):
     assert decode_png((folder / "train" / "00000.png").read_bytes()).size == (16, 16)
     assert client.get(f"/v1/datasets/{dataset['id']}").json() == dataset
     assert leftovers(data_dir) == [folder]  # tmp/ is empty again
+
+
+def test_a_small_upload_trains_on_every_image_by_default(client):
+    body = upload_zip(client, zip_of_pngs(12), "few.zip").json()
+    assert (body["num_images"], body["num_train"], body["num_val"]) == (12, 12, 0)
 
 
 def test_several_image_files_in_every_format(client):

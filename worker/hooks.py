@@ -34,15 +34,21 @@ class JobHooks:
     written at most once a second. Nothing here raises into the training loop: disk or Redis trouble
     is logged, and losing the lease turns into an abort (`superseded`). `shutdown_requested` says
     whether this horse's worker is shutting down: the run then stops as `paused`, not canceled.
+    `deadline` (time.monotonic()) ends the run as `timed_out` once passed: a backstop for RQ's time-limit
+    alarm, which fires once and can be lost when it lands inside TensorFlow's own error handling (seen
+    under load in tests/worker/test_jobs.py: the job then trained on past its limit).
     """
 
     def __init__(self, *, store: JobStore, conn: redis.Redis, queue_name: str, job_id: str, token: str,
                  keeper: LeaseKeeper | None, cancel_key: str, checkpoint_step: int | None,
-                 webhook_progress_interval_s: float, shutdown_requested: Callable[[], bool] | None = None):
+                 webhook_progress_interval_s: float, shutdown_requested: Callable[[], bool] | None = None,
+                 deadline: float | None = None):
         self.store, self.conn, self.queue_name = store, conn, queue_name
         self.job_id, self.token, self.keeper, self.cancel_key = job_id, token, keeper, cancel_key
         self.shutdown_requested = shutdown_requested
         self.paused = False  # stopped because its worker is shutting down, not canceled
+        self.deadline = deadline
+        self.timed_out = False  # stopped because the job's time limit passed
         self.webhook_progress_interval_s = webhook_progress_interval_s
         self.superseded = False
         self.latest: TrainingProgress | None = None
@@ -89,10 +95,14 @@ class JobHooks:
             webhooks.notify(self.conn, self.queue_name, record, "progress")
 
     def should_abort(self) -> bool:
-        """True once canceled (flag in Redis or the record), paused, or once this horse lost its lease."""
-        if self._abort or self.paused or self.lost_lease:
+        """True once canceled (flag in Redis or the record), paused, past the deadline, or once this horse
+        lost its lease."""
+        if self._abort or self.paused or self.timed_out or self.lost_lease:
             return True
         now = time.monotonic()
+        if self.deadline is not None and now >= self.deadline:
+            self.timed_out = True
+            return True
         if now - self._last_abort_check >= ABORT_INTERVAL_S:
             self._last_abort_check = now
             try:

@@ -11,6 +11,7 @@ is enqueued with (jobs.queue): the horse dying (worker.training_worker records t
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -72,6 +73,7 @@ def run_job(payload: dict, *, conn: redis.Redis, settings: QueueSettings,
     trained by a live horse elsewhere (a duplicate delivery). Raises JobPaused once a pause (asked
     through `shutdown_requested`) is recorded.
     """
+    started = time.monotonic()  # RQ's limit counts from here too (the horse starts the job just before)
     store = JobStore(Path(settings.data_dir))
     job_id = payload["job_id"]
     token = lease.new_token()
@@ -83,7 +85,7 @@ def run_job(payload: dict, *, conn: redis.Redis, settings: QueueSettings,
     hooks = JobHooks(store=store, conn=conn, queue_name=settings.queue_name, job_id=job_id, token=token,
                      keeper=keeper, cancel_key=cancel_key(job_id), checkpoint_step=claim["checkpoint_step"],
                      webhook_progress_interval_s=settings.webhook_progress_interval_s,
-                     shutdown_requested=shutdown_requested)
+                     shutdown_requested=shutdown_requested, deadline=started + settings.job_timeout)
     try:
         return _run(store, conn, settings, job_id, payload, claim["model_id"], hooks)
     except Superseded:
@@ -131,7 +133,7 @@ def _run(store, conn, settings, job_id, payload, model_id, hooks: JobHooks) -> d
     if (published / storage.MODEL_CARD).is_file():  # an earlier attempt published, then died before recording it
         return _finish(store, conn, settings, hooks, JobStatus.SUCCEEDED, f"succeeded: model {model_id} published")
     if hooks.should_abort():  # canceled (or paused) while it was being dequeued: don't even load TensorFlow
-        return _paused(store, hooks) if hooks.paused else _canceled(store, conn, settings, hooks)
+        return _stopped(store, conn, settings, hooks)
     try:
         config = TrainConfig.model_validate(payload["config"])
     except ValueError as e:  # pydantic's ValidationError; only if app and worker versions differ
@@ -147,17 +149,14 @@ def _run(store, conn, settings, job_id, payload, model_id, hooks: JobHooks) -> d
     except TrainingAborted:
         if hooks.lost_lease:
             raise Superseded(job_id)
-        if hooks.paused:
-            return _paused(store, hooks)
-        return _canceled(store, conn, settings, hooks)
+        return _stopped(store, conn, settings, hooks)
     # Failures are recorded and returned: RQ must not retry them (its log keeps the traceback of a bug).
     except TrainingError as e:
         storage.remove_dir(run_dir)  # its checkpoints cannot help: the input was bad
         return _failed(store, conn, settings, hooks, str(e))
     except Exception as e:
         if _is_job_timeout(e):
-            return _failed(store, conn, settings, hooks, f"training did not finish within the job time limit "
-                                                         f"({settings.job_timeout} s); use fewer steps or raise JOB_TIMEOUT")
+            return _timed_out(store, conn, settings, hooks)
         # a bug: say so, keep the details for the log
         log.exception("job %s: training failed", job_id)
         return _failed(store, conn, settings, hooks, f"training failed because of an internal error "
@@ -165,6 +164,20 @@ def _run(store, conn, settings, job_id, payload, model_id, hooks: JobHooks) -> d
                                                      f"job {job_id}")
     return _finish(store, conn, settings, hooks, JobStatus.SUCCEEDED, f"succeeded: model {model_id} published",
                    publish=(run_dir, published))
+
+
+def _stopped(store, conn, settings, hooks: JobHooks) -> dict:
+    """The outcome of a run its abort_fn stopped: paused, past its time limit, or canceled."""
+    if hooks.paused:
+        return _paused(store, hooks)
+    if hooks.timed_out:
+        return _timed_out(store, conn, settings, hooks)
+    return _canceled(store, conn, settings, hooks)
+
+
+def _timed_out(store, conn, settings, hooks: JobHooks) -> dict:
+    return _failed(store, conn, settings, hooks, f"training did not finish within the job time limit "
+                                                 f"({settings.job_timeout} s); use fewer steps or raise JOB_TIMEOUT")
 
 
 def _is_job_timeout(error: Exception) -> bool:

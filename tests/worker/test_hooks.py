@@ -1,6 +1,7 @@
 """progress_fn / abort_fn of a running job: throttled record writes, events, cancel, a lost lease."""
 from __future__ import annotations
 
+import time
 import uuid
 
 import pytest
@@ -28,10 +29,10 @@ def running(data_dir, redis_url):
     conn.delete(cancel_key(job_id), lease.lease_key(job_id))
 
 
-def _hooks(store, conn, job_id, token, checkpoint_step=None, shutdown_requested=None):
+def _hooks(store, conn, job_id, token, checkpoint_step=None, shutdown_requested=None, deadline=None):
     return JobHooks(store=store, conn=conn, queue_name="q", job_id=job_id, token=token, keeper=None,
                     cancel_key=cancel_key(job_id), checkpoint_step=checkpoint_step, webhook_progress_interval_s=30,
-                    shutdown_requested=shutdown_requested)
+                    shutdown_requested=shutdown_requested, deadline=deadline)
 
 
 def _progress(step, total=100, checkpoint=None, metrics=None):
@@ -76,6 +77,16 @@ def test_abort_reads_the_cancel_flag_at_most_twice_a_second(running):
     assert hooks.should_abort() is True
     conn.delete(cancel_key(job_id))
     assert hooks.should_abort() is True  # once asked to stop, it stays stopped
+
+
+def test_a_passed_deadline_aborts_as_timed_out_not_canceled(running):
+    store, conn, job_id, token = running
+    hooks = _hooks(store, conn, job_id, token, deadline=time.monotonic() + 60)
+
+    assert hooks.should_abort() is False and hooks.timed_out is False
+    hooks.deadline = time.monotonic() - 0.001
+    assert hooks.should_abort() is True and hooks.timed_out is True
+    assert hooks.paused is False and store.read(job_id).cancel_requested is False
 
 
 def test_abort_also_reads_the_record_when_redis_lost_the_flag(running):

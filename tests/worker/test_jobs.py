@@ -195,6 +195,23 @@ def test_a_horse_that_cannot_renew_its_lease_checkpoints_and_stops(job_queue, se
     assert any((job_queue.store.run_dir(job.id) / "checkpoints").iterdir())  # saved as it stopped
 
 
+@pytest.mark.slow  # trains for seconds
+def test_the_time_limit_holds_without_rqs_alarm(job_queue, settings, data_dir):
+    """The abort check's deadline is the backstop when RQ's one alarm is lost: run_job alone has no alarm."""
+    import redis
+
+    from worker.jobs import run_job
+
+    job = job_queue.enqueue(tiny_config(write_dataset(data_dir), steps=100_000))
+    outcome = run_job({"job_id": job.id, "config": job.config}, conn=redis.Redis.from_url(settings.redis_url),
+                      settings=settings.model_copy(update={"job_timeout": 3}))
+
+    view = job_queue.get(job.id)
+    assert view.status == "failed", (outcome, view)
+    assert view.error.startswith("training did not finish within the job time limit (3 s)")
+    assert view.progress is None or view.progress.step < 100_000  # None: the limit passed before step 1
+
+
 def test_a_time_limit_alarm_inside_tensorflows_error_path_still_reads_as_the_time_limit():
     from rq.timeouts import JobTimeoutException
 

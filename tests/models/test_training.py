@@ -39,7 +39,10 @@ def test_fine_tune_starts_from_the_base_and_scratch_does_not(data_dir, tiny_base
 
     fine_tune, _ = build_training_model(tiny_config(dataset_id, base_model_id=tiny_base_model), data_dir, 16)
     assert np.array_equal(np.asarray(fine_tune.ema_generator(latents, training=False)), expected)
-    assert np.array_equal(np.asarray(fine_tune.generator(latents, training=False)), expected)
+    # the trained G starts from the base's weights (it may compute in bfloat16: models/precision.py, on AMX CPUs)
+    assert [w.path for w in fine_tune.generator.weights] == [w.path for w in base.network.weights]
+    assert all(np.array_equal(np.asarray(a), np.asarray(b))
+               for a, b in zip(fine_tune.generator.weights, base.network.weights, strict=True))
 
     scratch, _ = build_training_model(tiny_config(dataset_id), data_dir, 16)
     assert not np.allclose(np.asarray(scratch.ema_generator(latents, training=False)), expected)

@@ -39,6 +39,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from scoring import Scorer, read_zip, require_files, write_sample_rows  # noqa: E402  (bench/scoring.py)
 
+RECIPE_FIELDS = ("method", "augment", "learning_rate", "r1_gamma", "batch_size", "discriminator",
+                 "projected_resolution", "projected_pixel", "projected_pixel_weight")
 ZIP_BATCH = 250  # seeds per POST .../images (the server's max_zip_images is 256)
 
 
@@ -174,9 +176,8 @@ def main():
             steps = card["card"]["steps"]
             rows.append({"run": "default_finetune", "shots": shots, "steps": steps, "job_wall_seconds": round(wall, 1),
                          "train_cpu_seconds": card["card"].get("cpu_seconds"),
-                         # The training options sit in the card; the D's kind is a top-level field of the model.
-                         "recipe": {**{k: card["card"].get(k) for k in ("method", "augment", "r1_gamma", "batch_size")},
-                                    **{k: card.get(k) for k in ("discriminator", "projected_resolution", "projected_pixel")}},
+                         # the options the preset resolved to, as the job was queued
+                         "recipe": {k: (job["config"] or {}).get(k) for k in RECIPE_FIELDS},
                          **score_model(client, scorer, job["model_id"], zip_images, args.samples)})
             print(_format(rows[-1]), flush=True)
             if args.scratch:

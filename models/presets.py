@@ -21,6 +21,11 @@ from models.config import TrainConfig
 # (bench/results/transfer_curve_pixel_weight.json), the 50% default of the projected D faded to blank tiles
 # (blank share 0.57 at 600 steps) and reached KID 0.080 at 1,200; 20% kept shapes (blank 0.33 at 600 steps)
 # and reached KID 0.070, blank 0.25 at 1,200.
+# Larger sets keep 0.5 and 600 steps: at 100 shots a 0.35 share and 1,200 steps were measured against them (two seeds
+# of bench/transfer_curve.py and one API job each; bench/results/transfer_curve_pixel_weight_100*.json,
+# default_job_100_pixel*.json) and the differences stayed within the run-to-run spread (~0.01 KID): at ~1,330
+# steps the two shares average KID-EffLite0 0.058 (0.5) vs 0.060 (0.35), and through the API 600 steps at 0.5 gave
+# 0.070 where 1,200 at 0.35 gave 0.078. Twice the CPU for no measured gain, so the cheaper recipe stays.
 FINE_TUNE_RECIPES: list[tuple[int | None, dict]] = [
     (30, dict(steps=1200, augment="diffaugment", learning_rate=1e-4, projected_pixel_weight=0.2)),
     (None, dict(steps=600, augment="diffaugment", learning_rate=2e-4)),

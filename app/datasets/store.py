@@ -36,13 +36,13 @@ def create_dataset(data_dir: Path, uploads: list[Upload], options: DatasetOption
             images.append(path)
 
         report = ingest(uploads, resolution=options.resolution, limits=limits, save=save)
-        train, val = split_indices(len(images), options.val_fraction, options.seed)
+        val_fraction = effective_fraction(len(images), options.val_fraction)
+        train, val = split_indices(len(images), val_fraction, options.seed)
         meta = DatasetMeta.create(
             storage.new_id(), options.name or _default_name(uploads), options.resolution,
             train=_move([images[i] for i in train], staged / "train"),
             val=_move([images[i] for i in val], staged / "val"),
-            rejected=report.rejected,
-            split=SplitOptions(val_fraction=effective_fraction(len(images), options.val_fraction), seed=options.seed),
+            rejected=report.rejected, split=SplitOptions(val_fraction=val_fraction, seed=options.seed),
         ).model_copy(update={"rejected_omitted": report.rejected_omitted})
         pending.rmdir()
         datasets.write_meta(staged, meta)

@@ -10,6 +10,8 @@ when one answers, else the embedded one), then for each shot count:
 - scores the base's zero-shot images;
 - POST /v1/jobs with ONLY dataset_id and base_model_id (the default recipe, preset "auto"), waits for it;
 - with --scratch, the same from scratch (base_model_id null) at the same step count;
+- with several comma-separated --base ids, the zero-shot score and the default job for each base on the
+  same upload, one after the other in the same run (scratch once, beside the first), to compare bases;
 - fetches --samples images of each model by seed through POST /v1/models/{id}/images (seeds 0, 1, ...)
   and scores them with bench/scoring.py against <prefix>_eval.zip (KID-EffLite0, KID-EffLite2, SWD,
   memorisation ratio against every uploaded image: copies of validation images count too).
@@ -142,17 +144,45 @@ def score_model(client, scorer: Scorer, model_id: str, train_images: np.ndarray,
     return {**row, "grid": images[:GRID_SAMPLES]}
 
 
+def run_base(client, scorer: Scorer, dataset: dict, base: str, shots: int, zip_images: np.ndarray, args,
+             scratch: bool) -> list[dict]:
+    """One base on one upload: its zero-shot images, the default job on it and, with `scratch`, the same
+    steps from scratch; each row names the base."""
+    rows = [{"run": "base_zero_shot", "base": base, "shots": shots, "steps": 0,
+             **score_model(client, scorer, base, zip_images, args.samples)}]
+    print(_format(rows[-1]), flush=True)
+    job, wall = run_job(client, {"dataset_id": dataset["id"], "base_model_id": base})
+    card = client.get(f"/v1/models/{job['model_id']}").json()
+    steps = card["card"]["steps"]
+    rows.append({"run": "default_finetune", "base": base, "shots": shots, "steps": steps,
+                 "job_wall_seconds": round(wall, 1), "train_cpu_seconds": card["card"].get("cpu_seconds"),
+                 # the options the preset resolved to, as the job was queued
+                 "recipe": {k: (job["config"] or {}).get(k) for k in RECIPE_FIELDS},
+                 **score_model(client, scorer, job["model_id"], zip_images, args.samples)})
+    print(_format(rows[-1]), flush=True)
+    if scratch:
+        job, wall = run_job(client, {"dataset_id": dataset["id"], "base_model_id": None, "steps": steps})
+        card = client.get(f"/v1/models/{job['model_id']}").json()
+        rows.append({"run": "scratch", "base": None, "shots": shots, "steps": steps,
+                     "job_wall_seconds": round(wall, 1), "train_cpu_seconds": card["card"].get("cpu_seconds"),
+                     **score_model(client, scorer, job["model_id"], zip_images, args.samples)})
+        print(_format(rows[-1]), flush=True)
+    return rows
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--prefix", default="openmoji64")
     parser.add_argument("--shots", default="100,10")
-    parser.add_argument("--base", default="emoji64-gan")
+    parser.add_argument("--base", default="emoji64-gan",
+                        help="a base model id, or several, comma-separated, each fine-tuned on the same upload")
     parser.add_argument("--scratch", action="store_true", help="also train from scratch at the same step count")
     parser.add_argument("--samples", type=int, default=500)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     shots_list = [int(s) for s in args.shots.split(",")]
+    bases = args.base.split(",")
     data = require_files(args.data, [f"{args.prefix}_eval.zip"] + [f"{args.prefix}_train{n}.zip" for n in shots_list],
                          "bench/default_job.py")
     out = args.out or REPO / "bench" / "results" / (
@@ -167,26 +197,10 @@ def main():
             dataset = upload(client, zip_path)
             print(f"{shots} shots: dataset {dataset['id']} ({dataset['num_train']} train, {dataset['num_val']} val)",
                   flush=True)
-            base_row = {"run": "base_zero_shot", "shots": shots, "steps": 0,
-                        **score_model(client, scorer, args.base, zip_images, args.samples)}
-            rows.append(base_row)
-            print(_format(base_row), flush=True)
-            job, wall = run_job(client, {"dataset_id": dataset["id"], "base_model_id": args.base})
-            card = client.get(f"/v1/models/{job['model_id']}").json()
-            steps = card["card"]["steps"]
-            rows.append({"run": "default_finetune", "shots": shots, "steps": steps, "job_wall_seconds": round(wall, 1),
-                         "train_cpu_seconds": card["card"].get("cpu_seconds"),
-                         # the options the preset resolved to, as the job was queued
-                         "recipe": {k: (job["config"] or {}).get(k) for k in RECIPE_FIELDS},
-                         **score_model(client, scorer, job["model_id"], zip_images, args.samples)})
-            print(_format(rows[-1]), flush=True)
-            if args.scratch:
-                job, wall = run_job(client, {"dataset_id": dataset["id"], "base_model_id": None, "steps": steps})
-                card = client.get(f"/v1/models/{job['model_id']}").json()
-                rows.append({"run": "scratch", "shots": shots, "steps": steps, "job_wall_seconds": round(wall, 1),
-                             "train_cpu_seconds": card["card"].get("cpu_seconds"),
-                             **score_model(client, scorer, job["model_id"], zip_images, args.samples)})
-                print(_format(rows[-1]), flush=True)
+            for base in bases:
+                # scratch does not depend on the base: trained once, beside the first base's job
+                rows += run_base(client, scorer, dataset, base, shots, zip_images, args,
+                                 scratch=args.scratch and base == bases[0])
     _add_ratios(rows)
     print()
     for row in rows:
@@ -195,7 +209,8 @@ def main():
     # seeds 0..7 of every scored model as the API served them, one row per line of the table
     write_sample_rows([r["grid"] for r in rows], out.with_name(f"{out.stem}_grid.png"), GRID_SAMPLES)
     clean = [{k: (round(v, 6) if isinstance(v, float) else v) for k, v in r.items() if k != "grid"} for r in rows]
-    out.write_text(json.dumps({"target": args.prefix, "base": args.base, "networks": scorer.labels,
+    base = bases[0] if len(bases) == 1 else bases
+    out.write_text(json.dumps({"target": args.prefix, "base": base, "networks": scorer.labels,
                                "samples": args.samples, "rows": clean}, indent=2) + "\n")
     print(f"wrote {out}")
 
@@ -205,7 +220,8 @@ def _add_ratios(rows):
         if row["run"] != "default_finetune":
             continue
         for reference in ("base_zero_shot", "scratch"):
-            other = next((r for r in rows if r["shots"] == row["shots"] and r["run"] == reference), None)
+            other = next((r for r in rows if r["shots"] == row["shots"] and r["run"] == reference
+                          and r["base"] in (row["base"], None)), None)
             if other is not None:
                 row[f"kid_ratio_vs_{reference}"] = row["kid_mean"] / other["kid_mean"]
 
@@ -215,9 +231,9 @@ def _format(row: dict) -> str:
     ratios = " ".join(f"{k[10:]}={v:.3f}" for k, v in row.items() if k.startswith("kid_ratio_vs_"))
     timing = (f" wall {row['job_wall_seconds']:.0f} s, cpu {row['train_cpu_seconds']:.0f} s"
               if row.get("job_wall_seconds") else "")
-    return (f"{row['run']:<17} {row['shots']:>5} shots {row['steps']:>6} steps  KID {row['kid_mean']:.4f} "
-            f"± {row['kid_std']:.4f}{second}  SWD {row['swd']:.1f}  blank {row['blank_share']:.2f}"
-            f"  memo {row['memorization_ratio']:.3f}{timing} {ratios}")
+    return (f"{row['run']:<17} {row['base'] or '-':<15} {row['shots']:>5} shots {row['steps']:>6} steps  "
+            f"KID {row['kid_mean']:.4f} ± {row['kid_std']:.4f}{second}  SWD {row['swd']:.1f}"
+            f"  blank {row['blank_share']:.2f}  memo {row['memorization_ratio']:.3f}{timing} {ratios}")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ when one answers, else the embedded one), then for each shot count:
 - scores the base's zero-shot images;
 - POST /v1/jobs with ONLY dataset_id and base_model_id (the default recipe, preset "auto"), waits for it;
 - with --scratch, the same from scratch (base_model_id null) at the same step count;
+- with --also NAME='{"option": value}' (repeatable), one more job per NAME on the same upload with those
+  options on top of dataset_id and base_model_id, to measure a candidate default side by side;
 - with several comma-separated --base ids, the zero-shot score and the default job for each base on the
   same upload, one after the other in the same run (scratch once, beside the first), to compare bases;
 - fetches --samples images of each model by seed through POST /v1/models/{id}/images (seeds 0, 1, ...)
@@ -160,6 +162,14 @@ def run_base(client, scorer: Scorer, dataset: dict, base: str, shots: int, zip_i
                  "recipe": {k: (job["config"] or {}).get(k) for k in RECIPE_FIELDS},
                  **score_model(client, scorer, job["model_id"], zip_images, args.samples)})
     print(_format(rows[-1]), flush=True)
+    for name, options in args.also:
+        job, wall = run_job(client, {"dataset_id": dataset["id"], "base_model_id": base, **options})
+        card = client.get(f"/v1/models/{job['model_id']}").json()
+        rows.append({"run": name, "base": base, "shots": shots, "steps": card["card"]["steps"],
+                     "job_wall_seconds": round(wall, 1), "train_cpu_seconds": card["card"].get("cpu_seconds"),
+                     "options": options, "served_step": card["metrics"].get("served_step"),
+                     **score_model(client, scorer, job["model_id"], zip_images, args.samples)})
+        print(_format(rows[-1]), flush=True)
     if scratch:
         job, wall = run_job(client, {"dataset_id": dataset["id"], "base_model_id": None, "steps": steps})
         card = client.get(f"/v1/models/{job['model_id']}").json()
@@ -178,6 +188,8 @@ def main():
     parser.add_argument("--base", default="emoji64-gan",
                         help="a base model id, or several, comma-separated, each fine-tuned on the same upload")
     parser.add_argument("--scratch", action="store_true", help="also train from scratch at the same step count")
+    parser.add_argument("--also", action="append", default=[], type=_named_options, metavar="NAME=JSON",
+                        help="one more job with these options beside the default one (repeatable)")
     parser.add_argument("--samples", type=int, default=500)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
@@ -215,9 +227,17 @@ def main():
     print(f"wrote {out}")
 
 
+def _named_options(text: str) -> tuple[str, dict]:
+    name, _, options = text.partition("=")
+    parsed = json.loads(options)
+    if not name or not isinstance(parsed, dict):
+        raise argparse.ArgumentTypeError("expected NAME={json object}")
+    return name, parsed
+
+
 def _add_ratios(rows):
     for row in rows:
-        if row["run"] != "default_finetune":
+        if row["run"] in ("base_zero_shot", "scratch"):
             continue
         for reference in ("base_zero_shot", "scratch"):
             other = next((r for r in rows if r["shots"] == row["shots"] and r["run"] == reference
@@ -231,9 +251,10 @@ def _format(row: dict) -> str:
     ratios = " ".join(f"{k[10:]}={v:.3f}" for k, v in row.items() if k.startswith("kid_ratio_vs_"))
     timing = (f" wall {row['job_wall_seconds']:.0f} s, cpu {row['train_cpu_seconds']:.0f} s"
               if row.get("job_wall_seconds") else "")
+    served = f" served step {row['served_step']}" if row.get("served_step") is not None else ""
     return (f"{row['run']:<17} {row['base'] or '-':<15} {row['shots']:>5} shots {row['steps']:>6} steps  "
             f"KID {row['kid_mean']:.4f} ± {row['kid_std']:.4f}{second}  SWD {row['swd']:.1f}"
-            f"  blank {row['blank_share']:.2f}  memo {row['memorization_ratio']:.3f}{timing} {ratios}")
+            f"  blank {row['blank_share']:.2f}  memo {row['memorization_ratio']:.3f}{timing}{served} {ratios}")
 
 
 if __name__ == "__main__":

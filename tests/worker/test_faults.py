@@ -168,17 +168,19 @@ def test_a_worker_asked_to_stop_pauses_its_job_for_the_next_one(job_queue, data_
     queue, and the next worker resumes it from exactly there, with nothing lost and no retraining."""
     import signal
 
-    config = tiny_config(write_dataset(data_dir, resolution=16), steps=300, checkpoint_every=1000)
+    # 1,500 steps: on a fast CPU the tiny model trains ~100 steps/s and progress is written once a second,
+    # so with 300 the job could finish between the step it reports and the signal (seen on a 2-core EPYC)
+    config = tiny_config(write_dataset(data_dir, resolution=16), steps=1500, checkpoint_every=10_000)
     job = job_queue.enqueue(config)
     first = workers()
     wait_for(lambda: _step(job_queue, job.id) >= 20, timeout=120, interval=0.05, what="training")
     first.process.send_signal(signal.SIGTERM)
-    first.process.wait(60)  # warm shutdown: it did not wait for the 300 steps
+    first.process.wait(60)  # warm shutdown: it did not wait for the 1,500 steps
 
     view = job_queue.get(job.id)
     assert view.status == "running" and view.resuming and view.queue_position == 1, view
     [paused] = [e for e in job_queue.events(job.id) if e.type == "paused"]
-    assert 20 <= paused.step < 300 and view.progress.checkpoint_step == paused.step
+    assert 20 <= paused.step < 1500 and view.progress.checkpoint_step == paused.step
     workers()
     view = wait_for_job(job_queue, job.id, DONE, timeout=180)
 

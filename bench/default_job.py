@@ -146,6 +146,19 @@ def score_model(client, scorer: Scorer, model_id: str, train_images: np.ndarray,
     return {**row, "grid": images[:GRID_SAMPLES]}
 
 
+def trained_row(client, scorer: Scorer, body: dict, run: str, shots: int, zip_images: np.ndarray,
+                samples: int) -> tuple[dict, dict]:
+    """POST /v1/jobs with `body`, wait, and score the model: (its row, the finished job)."""
+    job, wall = run_job(client, body)
+    view = client.get(f"/v1/models/{job['model_id']}").json()
+    served_step = view["metrics"].get("served_step")  # set when the job evaluated (eval_every)
+    row = {"run": run, "base": body["base_model_id"], "shots": shots, "steps": view["card"]["steps"],
+           "job_wall_seconds": round(wall, 1), "train_cpu_seconds": view["card"].get("cpu_seconds"),
+           **({"served_step": served_step} if served_step is not None else {}),
+           **score_model(client, scorer, job["model_id"], zip_images, samples)}
+    return row, job
+
+
 def run_base(client, scorer: Scorer, dataset: dict, base: str, shots: int, zip_images: np.ndarray, args,
              scratch: bool) -> list[dict]:
     """One base on one upload: its zero-shot images, the default job on it and, with `scratch`, the same
@@ -153,29 +166,21 @@ def run_base(client, scorer: Scorer, dataset: dict, base: str, shots: int, zip_i
     rows = [{"run": "base_zero_shot", "base": base, "shots": shots, "steps": 0,
              **score_model(client, scorer, base, zip_images, args.samples)}]
     print(_format(rows[-1]), flush=True)
-    job, wall = run_job(client, {"dataset_id": dataset["id"], "base_model_id": base})
-    card = client.get(f"/v1/models/{job['model_id']}").json()
-    steps = card["card"]["steps"]
-    rows.append({"run": "default_finetune", "base": base, "shots": shots, "steps": steps,
-                 "job_wall_seconds": round(wall, 1), "train_cpu_seconds": card["card"].get("cpu_seconds"),
-                 # the options the preset resolved to, as the job was queued
-                 "recipe": {k: (job["config"] or {}).get(k) for k in RECIPE_FIELDS},
-                 **score_model(client, scorer, job["model_id"], zip_images, args.samples)})
+    row, job = trained_row(client, scorer, {"dataset_id": dataset["id"], "base_model_id": base},
+                           "default_finetune", shots, zip_images, args.samples)
+    # the options the preset resolved to, as the job was queued
+    rows.append({**row, "recipe": {k: (job["config"] or {}).get(k) for k in RECIPE_FIELDS}})
     print(_format(rows[-1]), flush=True)
+    steps = row["steps"]
     for name, options in args.also:
-        job, wall = run_job(client, {"dataset_id": dataset["id"], "base_model_id": base, **options})
-        card = client.get(f"/v1/models/{job['model_id']}").json()
-        rows.append({"run": name, "base": base, "shots": shots, "steps": card["card"]["steps"],
-                     "job_wall_seconds": round(wall, 1), "train_cpu_seconds": card["card"].get("cpu_seconds"),
-                     "options": options, "served_step": card["metrics"].get("served_step"),
-                     **score_model(client, scorer, job["model_id"], zip_images, args.samples)})
+        row, _ = trained_row(client, scorer, {"dataset_id": dataset["id"], "base_model_id": base, **options},
+                             name, shots, zip_images, args.samples)
+        rows.append({**row, "options": options})
         print(_format(rows[-1]), flush=True)
     if scratch:
-        job, wall = run_job(client, {"dataset_id": dataset["id"], "base_model_id": None, "steps": steps})
-        card = client.get(f"/v1/models/{job['model_id']}").json()
-        rows.append({"run": "scratch", "base": None, "shots": shots, "steps": steps,
-                     "job_wall_seconds": round(wall, 1), "train_cpu_seconds": card["card"].get("cpu_seconds"),
-                     **score_model(client, scorer, job["model_id"], zip_images, args.samples)})
+        row, _ = trained_row(client, scorer, {"dataset_id": dataset["id"], "base_model_id": None, "steps": steps},
+                             "scratch", shots, zip_images, args.samples)
+        rows.append(row)
         print(_format(rows[-1]), flush=True)
     return rows
 

@@ -140,7 +140,7 @@ def _split_at_truncation_point(network):
     return None, network
 
 
-def _weights_file(folder: Path) -> Path:
+def served_weights_file(folder: Path) -> Path:
     ema = folder / storage.GENERATOR_EMA_FILE
     return ema if ema.is_file() else folder / storage.GENERATOR_FILE  # EMA generator serves when present
 
@@ -170,6 +170,6 @@ def load_generator(model_id: str, data_dir: Path) -> SeededGenerator:
     if folder is None:
         raise ModelNotFoundError(model_id)
     card = storage.read_json(folder / storage.MODEL_CARD)
-    weights = _weights_file(folder)
+    weights = served_weights_file(folder)
     fingerprint = _fingerprint(weights, card)  # read before loading: a file replaced meanwhile gets a new one
     return SeededGenerator(model_id, folder, card, load_network(weights), fingerprint)

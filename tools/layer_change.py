@@ -18,13 +18,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from models import storage  # noqa: E402
-from models.loading import load_network  # noqa: E402
-
-
-def served_generator(folder: Path):
-    ema = folder / storage.GENERATOR_EMA_FILE
-    return load_network(ema if ema.is_file() else folder / storage.GENERATOR_FILE)
+from models.loading import load_network, served_weights_file  # noqa: E402
 
 
 def layer_changes(base, tuned) -> list[tuple[str, tuple, float]]:
@@ -47,10 +41,10 @@ def main():
     parser.add_argument("base", type=Path, help="the base model's folder")
     parser.add_argument("tuned", type=Path, nargs="+", help="fine-tuned model folders")
     args = parser.parse_args()
-    base = served_generator(args.base)
+    base = load_network(served_weights_file(args.base))
     for folder in args.tuned:
         print(folder.name)
-        for name, shape, change in layer_changes(base, served_generator(folder)):
+        for name, shape, change in layer_changes(base, load_network(served_weights_file(folder))):
             print(f"  {name:<12} {str(shape):<20} {change:.3f}")
 
 
